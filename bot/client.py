@@ -1,0 +1,104 @@
+"""The Discord client: intents, extensions, command sync and clean shutdown."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.llm import LLM
+from bot.logs import SecretScrubber, get_logger
+from bot.pacing import Pacer
+from bot.ratelimits import RateLimitMonitor
+from bot.replies import ReplyService
+
+log = get_logger(__name__)
+
+EXTENSIONS = ("cogs.chat",)
+
+
+def intents() -> discord.Intents:
+    """Only what the bot uses; message content is privileged (developer portal)."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    chosen.dm_messages = True
+    chosen.message_content = True
+    return chosen
+
+
+class RelayBot(commands.Bot):
+    """A bot that answers mentions and ``/chat`` with streamed model replies."""
+
+    settings: Settings
+    llm: LLM
+    replies: ReplyService
+    monitor: RateLimitMonitor
+
+    def __init__(self, settings: Settings, *, llm: LLM | None = None, grace: float = 10.0) -> None:
+        self.monitor = RateLimitMonitor()
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            help_command=None,
+            # Merged into every send and edit: model text can never ping anyone.
+            allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=self.monitor.trace_config(),
+        )
+        self.settings = settings
+        self.grace = grace
+        scrubber = SecretScrubber(settings.secrets())
+        self.llm = llm or LLM.connect(
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=settings.openai_timeout,
+            scrub=scrubber.scrub,
+        )
+        pacer = Pacer(
+            channel_writes=settings.channel_writes,
+            channel_window=settings.channel_window,
+            interaction_writes=settings.interaction_writes,
+            interaction_window=settings.interaction_window,
+        )
+        self.replies = ReplyService(self.llm, pacer, self.monitor, log_content=settings.log_content)
+
+    async def setup_hook(self) -> None:
+        """Load the extensions and sync slash commands."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync to the configured guild (instant) or globally (can take a while to show)."""
+        guild_id = self.settings.guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info(
+            "commands.synced",
+            scope="guild" if guild_id else "global",
+            guild_id=guild_id,
+            commands=[c.name for c in synced],
+        )
+
+    async def on_ready(self) -> None:
+        """Log who we are and where."""
+        user = self.user
+        log.info(
+            "discord.ready",
+            user=str(user),
+            user_id=user.id if user else None,
+            guilds=len(self.guilds),
+        )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the chat cog's listener handles messages."""
+
+    async def close(self) -> None:
+        """Let replies finish (up to the grace period), then disconnect."""
+        await self.replies.shutdown(self.grace)
+        await super().close()
+        await self.llm.close()

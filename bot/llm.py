@@ -1,0 +1,295 @@
+"""The model side: one Responses API stream turned into a few plain events.
+
+``stream()`` never raises for the model server's failures: every way a stream can
+end becomes exactly one terminal event (:class:`Finished` or :class:`Failed`), so the
+relay always knows how to close a reply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx2
+import openai
+from openai import AsyncOpenAI
+
+from bot.logs import get_logger
+
+log = get_logger(__name__)
+
+FailureStatus = Literal["failed", "error", "interrupted"]
+
+# Status lines shown while no text has arrived yet.
+_STATUS_BY_EVENT = {
+    "response.queued": "Queued…",
+    "response.reasoning_summary_part.added": "Thinking…",
+    "response.reasoning_summary_text.delta": "Thinking…",
+    "response.reasoning_text.delta": "Thinking…",
+    "response.web_search_call.in_progress": "Searching the web…",
+    "response.web_search_call.searching": "Searching the web…",
+    "response.web_search_call.completed": "Reading search results…",
+    "response.file_search_call.in_progress": "Searching files…",
+    "response.file_search_call.searching": "Searching files…",
+    "response.code_interpreter_call.in_progress": "Running code…",
+    "response.code_interpreter_call.interpreting": "Running code…",
+    "response.image_generation_call.generating": "Generating an image…",
+}
+_INCOMPLETE_REASONS = {
+    "max_output_tokens": "it reached the max_output_tokens limit",
+    "content_filter": "the content filter stopped it",
+    "max_messages": "it reached the message limit",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to ask the model; ``instructions`` is the system prompt."""
+
+    prompt: str
+    model: str
+    instructions: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts reported by the API."""
+
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Started:
+    """The server accepted the request (``response.created``)."""
+
+    response_id: str
+    model: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the reply; ``refusal`` marks refusal text."""
+
+    text: str
+    refusal: bool = False
+
+
+@dataclass(frozen=True)
+class Status:
+    """Progress worth showing while no text has arrived (searching, thinking)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The stream ended normally: completed, or incomplete with a reason."""
+
+    status: Literal["completed", "incomplete"]
+    usage: Usage | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The stream ended badly. ``message`` is safe to show to users."""
+
+    status: FailureStatus
+    message: str
+    code: str | None = None
+
+
+StreamEvent = Started | TextDelta | Status | Finished | Failed
+
+
+def _usage(response: object) -> Usage | None:
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return None
+    details = getattr(usage, "output_tokens_details", None)
+    return Usage(
+        input_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+        output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+        reasoning_tokens=int(getattr(details, "reasoning_tokens", 0) or 0),
+    )
+
+
+def incomplete_reason_text(reason: str | None) -> str:
+    """Say in words why a reply was cut off."""
+    if reason is None:
+        return "the server stopped it early"
+    return _INCOMPLETE_REASONS.get(reason, f"the server stopped it ({reason})")
+
+
+def _api_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    message: object = None
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else None
+    return str(message or exc.message)[:300]
+
+
+def describe_exception(exc: BaseException, model: str) -> tuple[FailureStatus, str, str]:
+    """Map a client exception to (status, user-facing message, short code)."""
+    status: FailureStatus = "error"
+    text: str
+    code: str
+    if isinstance(exc, openai.AuthenticationError):
+        text, code = "The model server rejected the API key (401). Check OPENAI_API_KEY.", "401"
+    elif isinstance(exc, openai.PermissionDeniedError):
+        text, code = "The API key may not use this model (403).", "403"
+    elif isinstance(exc, openai.NotFoundError):
+        text, code = f"The model server does not know the model `{model}` (404).", "404"
+    elif isinstance(exc, openai.RateLimitError):
+        text = "The model server is rate limiting requests (429). Try again in a moment."
+        code = "429"
+    elif isinstance(exc, openai.BadRequestError):
+        text, code = f"The model server refused the request (400): {_api_message(exc)}", "400"
+    elif isinstance(exc, openai.InternalServerError):
+        text = f"The model server had an error ({exc.status_code}). Try again in a moment."
+        code = str(exc.status_code)
+    elif isinstance(exc, openai.APIStatusError):
+        text = f"The model server answered {exc.status_code}: {_api_message(exc)}"
+        code = str(exc.status_code)
+    elif isinstance(exc, openai.APITimeoutError):
+        status, text, code = (
+            "interrupted",
+            "The model server stopped answering (timed out).",
+            "timeout",
+        )
+    elif isinstance(exc, openai.APIConnectionError):
+        status, text, code = (
+            "interrupted",
+            "The connection to the model server was lost.",
+            "connection",
+        )
+    elif isinstance(exc, openai.APIError):
+        text, code = f"The model server reported an error: {exc.message[:300]}", "api_error"
+    else:
+        text, code = "Something went wrong while talking to the model server.", type(exc).__name__
+    return status, text, code
+
+
+class LLM:
+    """Streams replies from any server that speaks the Responses API."""
+
+    def __init__(self, client: AsyncOpenAI, *, scrub: Callable[[str], str] = str) -> None:
+        self._client = client
+        self._scrub = scrub
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        api_key: str,
+        base_url: str | None,
+        timeout: float,
+        scrub: Callable[[str], str] = str,
+    ) -> LLM:
+        """Build the client; ``timeout`` bounds a stall between stream events."""
+        client = AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=httpx2.Timeout(timeout, connect=10.0),
+        )
+        return cls(client, scrub=scrub)
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        await self._client.close()
+
+    async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
+        """Yield normalised events; the last one is always Finished or Failed."""
+        try:
+            stream = await self._client.responses.create(
+                model=request.model,
+                input=request.prompt,
+                instructions=request.instructions or openai.omit,
+                temperature=openai.omit if request.temperature is None else request.temperature,
+                top_p=openai.omit if request.top_p is None else request.top_p,
+                max_output_tokens=openai.omit
+                if request.max_output_tokens is None
+                else request.max_output_tokens,
+                store=False,
+                stream=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an event
+            yield self._failure(exc, request.model)
+            return
+        try:
+            async for event in self._events(stream):
+                yield event
+        finally:
+            # Closing here also covers the consumer abandoning the stream.
+            with contextlib.suppress(Exception):
+                await stream.close()
+
+    async def _events(
+        self, stream: openai.AsyncStream[openai.types.responses.ResponseStreamEvent]
+    ) -> AsyncIterator[StreamEvent]:
+        last_status = ""
+        try:
+            async for event in stream:
+                kind = getattr(event, "type", None)
+                if kind in {"response.output_text.delta", "response.refusal.delta"}:
+                    delta = getattr(event, "delta", "")
+                    if delta:
+                        yield TextDelta(delta, refusal=kind == "response.refusal.delta")
+                elif kind == "response.created":
+                    response = getattr(event, "response", None)
+                    yield Started(
+                        response_id=str(getattr(response, "id", "")),
+                        model=str(getattr(response, "model", "") or ""),
+                    )
+                elif kind == "response.completed":
+                    yield Finished("completed", usage=_usage(getattr(event, "response", None)))
+                    return
+                elif kind == "response.incomplete":
+                    response = getattr(event, "response", None)
+                    details = getattr(response, "incomplete_details", None)
+                    reason = getattr(details, "reason", None)
+                    yield Finished("incomplete", usage=_usage(response), reason=reason)
+                    return
+                elif kind == "response.failed":
+                    error = getattr(getattr(event, "response", None), "error", None)
+                    message = getattr(error, "message", None) or "the model failed"
+                    yield Failed(
+                        "failed",
+                        self._scrub(f"The model failed: {str(message)[:300]}"),
+                        code=getattr(error, "code", None),
+                    )
+                    return
+                elif kind == "error":
+                    message = getattr(event, "message", None) or "unknown error"
+                    yield Failed(
+                        "error",
+                        self._scrub(f"The model server reported an error: {str(message)[:300]}"),
+                        code=getattr(event, "code", None),
+                    )
+                    return
+                elif kind in _STATUS_BY_EVENT and _STATUS_BY_EVENT[kind] != last_status:
+                    last_status = _STATUS_BY_EVENT[kind]
+                    yield Status(last_status)
+                # Every other type (including ones newer than this code) is ignored.
+        except Exception as exc:  # noqa: BLE001 - a broken stream is an ending, not a crash
+            yield self._failure(exc, "")
+            return
+        yield Failed("interrupted", "The model stream ended before the reply was complete.")
+
+    def _failure(self, exc: BaseException, model: str) -> Failed:
+        status, text, code = describe_exception(exc, model)
+        log.warning(
+            "llm.error",
+            error_type=type(exc).__name__,
+            code=code,
+            detail=self._scrub(str(exc))[:500],
+        )
+        return Failed(status, self._scrub(text), code=code)

@@ -1,0 +1,161 @@
+"""Write budgets per Discord rate-limit bucket, shared fairly by every reply.
+
+Each bucket (one channel, or one interaction token) hands out write slots:
+
+* at most ``limit`` slots in any ``window + margin`` seconds (Discord's bucket,
+  with a margin for network jitter, so the server never answers 429), and
+* slots evenly spaced ``(window + margin) / limit`` apart, because a steady edit
+  per second keeps text fresher than a burst of five and a four-second wait.
+
+Waiters are served first come, first served, except that final writes (the
+footer) go ahead of progress edits. A reply holds at most one waiting slot, so
+FIFO order is round-robin between the replies sharing a bucket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+
+from bot import limits
+from bot.clock import Clock, SystemClock
+
+#: Priority of a progress edit and of a write that ends a reply.
+PROGRESS = 1
+FINAL = 0
+# Extra seconds on top of Discord's window, for request latency jitter.
+DEFAULT_MARGIN = 0.25
+
+
+@dataclass
+class Budget:
+    """The pure arithmetic of one bucket: when may the next write start."""
+
+    limit: int
+    window: float
+    margin: float = DEFAULT_MARGIN
+    grants: deque[float] = field(default_factory=deque)
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between evenly spaced writes."""
+        return (self.window + self.margin) / self.limit
+
+    def next_allowed(self, now: float) -> float:
+        """The earliest time (>= ``now``) at which a write may start."""
+        span = self.window + self.margin
+        while self.grants and self.grants[0] <= now - span:
+            self.grants.popleft()
+        at = now
+        if self.grants:
+            at = max(at, self.grants[-1] + self.spacing)
+        if len(self.grants) >= self.limit:
+            at = max(at, self.grants[-self.limit] + span)
+        return at
+
+    def grant(self, now: float) -> None:
+        """Record a write starting at ``now``."""
+        self.grants.append(now)
+
+
+class Bucket:
+    """One budget with a queue of waiting writers."""
+
+    def __init__(self, budget: Budget, clock: Clock) -> None:
+        self.budget = budget
+        self._clock = clock
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._changed = asyncio.Event()
+
+    @property
+    def waiting(self) -> int:
+        """How many writers are queued."""
+        return len(self._waiters)
+
+    async def acquire(self, priority: int = PROGRESS) -> float:
+        """Wait for a write slot; returns the seconds spent waiting."""
+        start = self._clock.now()
+        entry = (priority, next(self._seq), asyncio.get_running_loop().create_future())
+        heapq.heappush(self._waiters, entry)
+        self._notify()
+        try:
+            while True:
+                if self._waiters[0] is entry:
+                    now = self._clock.now()
+                    at = self.budget.next_allowed(now)
+                    if at <= now:
+                        heapq.heappop(self._waiters)
+                        self.budget.grant(now)
+                        self._notify()
+                        return now - start
+                    await self._wait(at - now)
+                else:
+                    await self._wait(None)
+        except BaseException:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+                heapq.heapify(self._waiters)
+                self._notify()
+            raise
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait(self, seconds: float | None) -> None:
+        changed = asyncio.ensure_future(self._changed.wait())
+        if seconds is None:
+            await changed
+            return
+        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
+        try:
+            await asyncio.wait({changed, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            changed.cancel()
+            sleeper.cancel()
+
+
+class Pacer:
+    """All buckets of the bot, created on first use and keyed by bucket name."""
+
+    def __init__(
+        self,
+        *,
+        channel_writes: int = limits.CHANNEL_WRITES,
+        channel_window: float = limits.CHANNEL_WINDOW,
+        interaction_writes: int = limits.CHANNEL_WRITES,
+        interaction_window: float = limits.CHANNEL_WINDOW,
+        margin: float = DEFAULT_MARGIN,
+        clock: Clock | None = None,
+    ) -> None:
+        self._clock = clock or SystemClock()
+        self._channel = (channel_writes, channel_window)
+        self._interaction = (interaction_writes, interaction_window)
+        self._margin = margin
+        self._buckets: dict[str, Bucket] = {}
+
+    def bucket(self, key: str) -> Bucket:
+        """The bucket for ``key`` (``channel:<id>`` or ``webhook:<token hash>``)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            limit, window = self._interaction if key.startswith("webhook:") else self._channel
+            bucket = Bucket(Budget(limit, window, self._margin), self._clock)
+            self._buckets[key] = bucket
+        return bucket
+
+    async def acquire(self, key: str, priority: int = PROGRESS) -> float:
+        """Wait for a write slot in bucket ``key``; returns seconds waited."""
+        return await self.bucket(key).acquire(priority)
+
+    def forget_idle(self, now: float | None = None) -> None:
+        """Drop buckets with nobody waiting and no grant in the current window."""
+        now = self._clock.now() if now is None else now
+        for key, bucket in list(self._buckets.items()):
+            budget = bucket.budget
+            stale = not budget.grants or budget.grants[-1] <= now - budget.window - budget.margin
+            if bucket.waiting == 0 and stale:
+                del self._buckets[key]

@@ -1,0 +1,70 @@
+"""Counts the 429 answers discord.py receives, per pacing bucket.
+
+discord.py retries 429s on its own and exposes no event for them, so the bot
+watches its HTTP session through an aiohttp trace and keeps counters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from types import SimpleNamespace
+
+import aiohttp
+
+from bot.logs import get_logger
+
+log = get_logger(__name__)
+
+_CHANNEL = re.compile(r"/channels/(\d+)/")
+_WEBHOOK = re.compile(r"/webhooks/\d+/([^/?]+)")
+
+
+def token_key(token: str) -> str:
+    """A bucket key for an interaction token that does not reveal the token."""
+    return "webhook:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def key_for_path(path: str) -> str | None:
+    """The bucket key a REST path counts against, if any."""
+    if (match := _WEBHOOK.search(path)) is not None:
+        return token_key(match.group(1))
+    if (match := _CHANNEL.search(path)) is not None:
+        return f"channel:{match.group(1)}"
+    return None
+
+
+class RateLimitMonitor:
+    """429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._by_key: Counter[str] = Counter()
+
+    def count(self, key: str) -> int:
+        """429s seen so far for ``key``."""
+        return self._by_key[key]
+
+    def record(self, path: str) -> None:
+        """Count one 429 for the bucket of ``path``."""
+        self.total += 1
+        key = key_for_path(path)
+        if key is not None:
+            self._by_key[key] += 1
+        log.warning("discord.rate_limited", bucket=key or "other", total=self.total)
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        """A trace config to pass to the discord.py client as ``http_trace``."""
+
+        async def on_request_end(
+            _session: aiohttp.ClientSession,
+            _context: SimpleNamespace,
+            params: aiohttp.TraceRequestEndParams,
+        ) -> None:
+            if params.response.status == 429:
+                self.record(params.url.path)
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_end.append(on_request_end)
+        return trace

@@ -1,0 +1,112 @@
+"""Cut long replies into Discord-sized messages without breaking markdown.
+
+A cut prefers a paragraph break, then a line break, then a sentence end, then a
+space; a code fence open at the cut is closed in the old message and reopened
+(same marker and language) at the start of the new one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A fence line: up to three spaces, then ``` or ~~~ (three or more), then an info string.
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_SENTENCE_END = re.compile(r"[.!?…][)\]\"'*_]*\s")
+# Languages longer than this are not carried into the next message.
+_MAX_INFO = 32
+#: Room kept for closing an open fence after a body ("\n" plus the marker).
+FENCE_RESERVE = 12
+
+
+@dataclass(frozen=True)
+class Fence:
+    """An open code fence: its marker (```` ``` ```` or ``~~~``) and info string."""
+
+    marker: str
+    info: str = ""
+
+    def opening(self) -> str:
+        """The line that reopens this fence, newline included."""
+        info = self.info if len(self.info) <= _MAX_INFO else ""
+        return f"{self.marker}{info}\n"
+
+    def closing(self) -> str:
+        """What closes this fence after arbitrary text."""
+        return f"\n{self.marker}"
+
+
+def discord_len(text: str) -> int:
+    """Length as Discord may count it (UTF-16 code units: an emoji can count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int) -> int:
+    """The longest prefix length of ``text`` whose Discord length is at most ``limit``."""
+    n = min(len(text), limit)
+    while n > 0:
+        excess = discord_len(text[:n]) - limit
+        if excess <= 0:
+            break
+        n -= max(1, excess // 2)
+    return max(n, 0)
+
+
+def open_fence(text: str, state: Fence | None = None) -> Fence | None:
+    """The fence still open at the end of ``text``, starting from ``state``."""
+    if "```" not in text and "~~~" not in text:
+        return state
+    for line in text.split("\n"):
+        match = _FENCE_LINE.match(line)
+        if match is None:
+            continue
+        marker, info = match.group(1), match.group(2).strip()
+        if state is None:
+            if marker[0] == "`" and "`" in info:
+                continue  # inline code such as ```x``` is not a fence
+            state = Fence(marker, info)
+        elif marker[0] == state.marker[0] and len(marker) >= len(state.marker) and not info:
+            state = None
+    return state
+
+
+def split_point(text: str, limit: int) -> int:
+    """Where to cut ``text`` so that the first part has at most ``limit`` characters.
+
+    Returns an index just after the chosen boundary; soft boundaries in the first
+    half are ignored so every message carries a fair amount of text.
+    """
+    n = fit(text, limit)
+    if n >= len(text):
+        return len(text)
+    window = text[:n]
+    floor = n // 2
+    for separator in ("\n\n", "\n"):
+        at = window.rfind(separator, floor)
+        if at != -1:
+            return at + len(separator)
+    ends = [m.end() for m in _SENTENCE_END.finditer(window, floor)]
+    if ends:
+        return ends[-1]
+    at = window.rfind(" ", floor)
+    if at != -1:
+        return at + 1
+    return n
+
+
+def take_chunk(body: str, limit: int) -> tuple[str, str]:
+    """Split ``body`` into a message of at most ``limit`` and the text that follows.
+
+    The first part is final content (any open fence closed); the rest starts with
+    the reopened fence if one was open. ``body`` must be longer than ``limit``.
+    """
+    cut = split_point(body, limit - FENCE_RESERVE)
+    head, rest = body[:cut], body[cut:]
+    fence = open_fence(head)
+    head = head.rstrip()
+    if fence is None:
+        return head, rest.lstrip("\n")
+    opening = fence.opening()
+    if len(opening) >= cut:
+        opening = f"{fence.marker}\n"
+    return head + fence.closing(), opening + rest.lstrip("\n")

@@ -1,0 +1,1 @@
+"""discord.py extensions loaded by the bot in ``setup_hook``."""

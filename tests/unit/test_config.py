@@ -1,0 +1,47 @@
+import pytest
+
+from bot.config import DEFAULT_MODEL, ConfigError, load_settings
+
+BASE = {"DISCORD_TOKEN": "discord-secret-token", "OPENAI_API_KEY": "sk-secret"}
+
+
+def test_minimal_settings():
+    settings = load_settings(BASE)
+    assert settings.model == DEFAULT_MODEL
+    assert settings.models == (DEFAULT_MODEL,)
+    assert settings.openai_base_url is None
+    assert "discord-secret-token" not in repr(settings)
+    assert "sk-secret" not in repr(settings)
+
+
+def test_models_list_includes_default_first():
+    settings = load_settings({**BASE, "BOT_MODEL": "llama3", "BOT_MODELS": "qwen, llama3 ,phi"})
+    assert settings.models == ("llama3", "qwen", "phi")
+
+
+def test_base_url_makes_key_optional():
+    settings = load_settings({"DISCORD_TOKEN": "t", "OPENAI_BASE_URL": "http://localhost:11434/v1/"})
+    assert settings.openai_base_url == "http://localhost:11434/v1"
+    assert settings.openai_api_key
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"OPENAI_API_KEY": "k"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "t"}, "OPENAI_API_KEY"),
+        ({**BASE, "OPENAI_BASE_URL": "localhost:1234"}, "OPENAI_BASE_URL"),
+        ({**BASE, "BOT_GUILD_ID": "my-server"}, "BOT_GUILD_ID"),
+        ({**BASE, "BOT_CHANNEL_WRITES": "0"}, "BOT_CHANNEL_WRITES"),
+        ({**BASE, "BOT_CHANNEL_WINDOW": "fast"}, "BOT_CHANNEL_WINDOW"),
+        ({**BASE, "BOT_LOG_FORMAT": "xml"}, "BOT_LOG_FORMAT"),
+        ({**BASE, "BOT_LOG_LEVEL": "loud"}, "BOT_LOG_LEVEL"),
+        ({**BASE, "BOT_LOG_CONTENT": "maybe"}, "BOT_LOG_CONTENT"),
+        ({**BASE, "DISCORD_TOKEN": "two words"}, "DISCORD_TOKEN"),
+    ],
+)
+def test_bad_settings_name_the_variable(env, variable):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert info.value.variable == variable
+    assert str(info.value).startswith(variable + ": ")

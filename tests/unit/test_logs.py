@@ -1,0 +1,25 @@
+import io
+import json
+import logging
+
+import structlog
+
+from bot.logs import REDACTED, configure_logging, get_logger
+
+
+def test_json_lines_and_secrets_scrubbed_from_all_loggers():
+    stream = io.StringIO()
+    configure_logging(log_format="json", level="INFO", secrets=["sk-very-secret"], stream=stream)
+    try:
+        get_logger("bot.test").info("hello", key="sk-very-secret", nested={"a": ["x sk-very-secret"]})
+        logging.getLogger("discord.http").warning("token is %s", "sk-very-secret")
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
+    assert [r["event"] for r in lines] == ["hello", f"token is {REDACTED}"]
+    assert lines[0]["key"] == REDACTED
+    assert lines[0]["nested"] == {"a": [f"x {REDACTED}"]}
+    assert lines[1]["logger"] == "discord.http"
+    assert lines[1]["level"] == "warning"
+    assert "sk-very-secret" not in stream.getvalue()
