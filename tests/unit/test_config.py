@@ -20,7 +20,9 @@ def test_models_list_includes_default_first():
 
 
 def test_base_url_makes_key_optional():
-    settings = load_settings({"DISCORD_TOKEN": "t", "OPENAI_BASE_URL": "http://localhost:11434/v1/"})
+    settings = load_settings(
+        {"DISCORD_TOKEN": "t", "OPENAI_BASE_URL": "http://localhost:11434/v1/"}
+    )
     assert settings.openai_base_url == "http://localhost:11434/v1"
     assert settings.openai_api_key
 

@@ -11,7 +11,9 @@ def test_json_lines_and_secrets_scrubbed_from_all_loggers():
     stream = io.StringIO()
     configure_logging(log_format="json", level="INFO", secrets=["sk-very-secret"], stream=stream)
     try:
-        get_logger("bot.test").info("hello", key="sk-very-secret", nested={"a": ["x sk-very-secret"]})
+        get_logger("bot.test").info(
+            "hello", key="sk-very-secret", nested={"a": ["x sk-very-secret"]}
+        )
         logging.getLogger("discord.http").warning("token is %s", "sk-very-secret")
         lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:

@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 
 from bot.clock import FakeClock
 from bot.pacing import FINAL, PROGRESS, Budget, Pacer
@@ -11,7 +12,7 @@ def test_budget_spaces_writes_evenly_and_never_exceeds_window():
         now = budget.next_allowed(now)
         budget.grant(now)
         grants.append(now)
-    gaps = [b - a for a, b in zip(grants, grants[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(grants)]
     assert min(gaps) >= budget.spacing - 1e-9
     for i in range(len(grants) - 5):
         assert grants[i + 5] - grants[i] >= 5.25 - 1e-9  # any 6 writes span more than the window

@@ -10,7 +10,9 @@ def test_footer_matches_the_documented_shape():
 
 
 def test_footer_marks_estimated_tokens_and_missing_first_token():
-    stats = render.Stats(model="m", first_token=None, total=2.0, output_tokens=0, exact_tokens=False)
+    stats = render.Stats(
+        model="m", first_token=None, total=2.0, output_tokens=0, exact_tokens=False
+    )
     assert render.footer(stats) == "-# m · total 2.00 s · ~0 tokens"
 
 

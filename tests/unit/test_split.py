@@ -1,3 +1,5 @@
+import random
+
 from bot.limits import MESSAGE_LIMIT
 from bot.split import Fence, discord_len, fit, open_fence, split_point, take_chunk
 
@@ -56,7 +58,9 @@ def test_open_fence_tracks_language_and_closing():
 
 
 def test_split_inside_code_block_closes_and_reopens_with_language():
-    body = "Intro.\n\n```python\n" + "\n".join(f"value_{i} = {i}" for i in range(400)) + "\n```\nDone."
+    body = (
+        "Intro.\n\n```python\n" + "\n".join(f"value_{i} = {i}" for i in range(400)) + "\n```\nDone."
+    )
     chunks = split_all(body, 1000)
     assert len(chunks) >= 5
     for chunk in chunks:
@@ -71,7 +75,6 @@ def test_split_inside_code_block_closes_and_reopens_with_language():
 
 
 def test_prose_split_loses_nothing_but_whitespace():
-    import random
 
     rng = random.Random(7)
     words = ["alpha", "beta", "gamma.", "delta!", "eps\n", "zeta\n\n", "eta?"]
