@@ -88,4 +88,4 @@ def final(body: str, tail: str) -> str:
     """A finished message: text (fence closed), then the tail lines."""
     if not body.strip():
         return tail
-    return f"{_close_fence(body)}\n{tail}"
+    return f"{_close_fence(body.rstrip())}\n{tail}"
