@@ -12,7 +12,7 @@ import sys
 
 import aiohttp
 import discord
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.client import RelayBot
 from bot.config import ConfigError, Settings, load_settings
@@ -53,7 +53,7 @@ def _fail(message: str, code: int) -> int:
 
 def main() -> int:
     """Load settings, configure logging and run; returns the process exit code."""
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord.ext import commands
 
@@ -35,7 +37,14 @@ class RelayBot(commands.Bot):
     replies: ReplyService
     monitor: RateLimitMonitor
 
-    def __init__(self, settings: Settings, *, llm: LLM | None = None, grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLM | None = None,
+        grace: float = 10.0,
+        **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
+    ) -> None:
         self.monitor = RateLimitMonitor()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -44,6 +53,7 @@ class RelayBot(commands.Bot):
             # Merged into every send and edit: model text can never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=self.monitor.trace_config(),
+            **options,
         )
         self.settings = settings
         self.grace = grace
