@@ -8,8 +8,9 @@ Each bucket (one channel, or one interaction token) hands out write slots:
   per second keeps text fresher than a burst of five and a four-second wait.
 
 Waiters are served first come, first served, except that final writes (the
-footer) go ahead of progress edits. A reply holds at most one waiting slot, so
-FIFO order is round-robin between the replies sharing a bucket.
+footer) and then a reply's first text go ahead of progress edits. A reply holds
+at most one waiting slot, so FIFO order is round-robin between the replies that
+share a bucket.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from dataclasses import dataclass, field
 from bot import limits
 from bot.clock import Clock, SystemClock
 
-#: Priority of a progress edit and of a write that ends a reply.
-PROGRESS = 1
+#: Priorities, lowest first: the write that ends a reply, a reply's first text, progress.
 FINAL = 0
+FIRST = 1
+PROGRESS = 2
 # Extra seconds on top of Discord's window, for request latency jitter.
 DEFAULT_MARGIN = 0.25
 

@@ -31,7 +31,7 @@ from bot.llm import (
     incomplete_reason_text,
 )
 from bot.logs import get_logger
-from bot.pacing import FINAL, PROGRESS, Pacer
+from bot.pacing import FINAL, FIRST, PROGRESS, Pacer
 from bot.render import Ending
 from bot.split import FENCE_RESERVE, discord_len, take_chunk
 
@@ -281,7 +281,7 @@ class Relay:
                     self._final_written = True
                     return
                 continue
-            await self._pacer.acquire(self._sink.bucket, FINAL if self._done else PROGRESS)
+            await self._pacer.acquire(self._sink.bucket, self._priority())
             target = self._next_write()  # the newest snapshot, rendered now
             if target is None:
                 self._dirty.set()
@@ -306,6 +306,11 @@ class Relay:
                     log.error("relay.gave_up", writes=self._writes)  # noqa: TRY400 - the last failure was logged above
                     return
             self._dirty.set()
+
+    def _priority(self) -> int:
+        if self._done:
+            return FINAL
+        return FIRST if self._writes == 0 else PROGRESS
 
     async def _write(self, index: int, content: str) -> None:
         if index < len(self._written):

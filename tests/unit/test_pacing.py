@@ -2,7 +2,7 @@ import asyncio
 import itertools
 
 from bot.clock import FakeClock
-from bot.pacing import FINAL, PROGRESS, Budget, Pacer
+from bot.pacing import FINAL, FIRST, PROGRESS, Budget, Pacer
 
 
 def test_budget_spaces_writes_evenly_and_never_exceeds_window():
@@ -46,6 +46,24 @@ async def test_bucket_is_fair_between_replies_and_final_goes_first():
     assert order[1] == "F"  # the final write jumped the queue
     progress = [n for n in order if n != "F"]
     assert progress == ["a", "b", "c"] * 3
+
+
+async def test_first_text_goes_before_progress_edits():
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    order: list[str] = []
+
+    async def writer(name: str, priority: int) -> None:
+        await pacer.acquire("channel:1", priority)
+        order.append(name)
+
+    await pacer.acquire("channel:1")
+    tasks = [asyncio.create_task(writer(f"p{i}", PROGRESS)) for i in range(3)]
+    await clock.advance(0.1)
+    tasks.append(asyncio.create_task(writer("first", FIRST)))
+    await clock.advance(10)
+    await asyncio.gather(*tasks)
+    assert order == ["first", "p0", "p1", "p2"]
 
 
 async def test_channels_do_not_share_budgets():
