@@ -72,8 +72,9 @@ def finished(
         "user_id": info.user_id,
         "model": info.model,
         "response_id": outcome.response_id,
-        "status": outcome.ending,
-        "detail": outcome.detail,
+        # A restart is an interruption; the detail says which kind.
+        "status": "interrupted" if outcome.ending == "shutdown" else outcome.ending,
+        "detail": "bot shutting down" if outcome.ending == "shutdown" else outcome.detail,
         "first_token_s": _round(outcome.first_token),
         "total_s": _round(outcome.total),
         "input_tokens": usage.input_tokens if usage else None,
