@@ -81,12 +81,19 @@ class RelayBot(commands.Bot):
     async def sync_commands(self) -> None:
         """Sync to the configured guild (instant) or globally (can take a while to show)."""
         guild_id = self.settings.guild_id
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
+        try:
+            if guild_id is not None:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+        except discord.HTTPException as exc:
+            # Mentions still work; /chat stays as last synced. Not worth dying over.
+            log.error(  # noqa: TRY400 - the HTTP error says it all; a traceback would not
+                "commands.sync_failed", status=exc.status, code=exc.code, error=exc.text[:300]
+            )
+            return
         log.info(
             "commands.synced",
             scope="guild" if guild_id else "global",

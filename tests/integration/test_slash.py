@@ -109,3 +109,15 @@ async def test_guild_sync_when_configured(make_harness, discord_fake):
         pass
     assert discord_fake.commands_scope == discord_fake.guild_id
     assert [c["name"] for c in discord_fake.commands] == ["chat"]
+
+
+async def test_failed_command_sync_is_logged_and_mentions_still_work(make_harness, discord_fake):
+    # What Discord answers when the invite lacked the applications.commands scope.
+    discord_fake.fail_next(
+        "PUT", r"/commands$", status=403, json={"message": "Missing Access", "code": 50001}
+    )
+    async with make_harness() as h:
+        await h.mention("still there?")
+        [record] = await h.wait_finished()
+    assert record["status"] == "completed"
+    assert any(r["event"] == "commands.sync_failed" for r in h.records)
