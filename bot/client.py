@@ -46,6 +46,9 @@ class RelayBot(commands.Bot):
         **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
     ) -> None:
         self.monitor = RateLimitMonitor()
+        # A text-only bot: discord.py's warnings about missing voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
