@@ -1,7 +1,9 @@
 """Entry point: ``python -m bot`` (or the ``relaybot`` console script).
 
 Configuration problems print one line naming the variable and exit with code 2;
-a rejected Discord token or an unreachable Discord exits with code 1.
+a rejected Discord token or an unreachable Discord exits with code 1. SIGTERM and
+SIGINT stop the bot gracefully (exit 0). ``python -m bot healthcheck`` exits 0
+while the running bot's heartbeat is fresh, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import aiohttp
 import discord
 from dotenv import find_dotenv, load_dotenv
 
+from bot import health
 from bot.client import RelayBot
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, data_dir, load_settings
 from bot.logs import SecretScrubber, configure_logging, get_logger
 
 log = get_logger("bot")
@@ -51,9 +54,21 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def main() -> int:
+def healthcheck() -> int:
+    """Exit 0 while the bot's heartbeat is fresh (gateway connected, loop answering)."""
+    healthy, line = health.check(health.heartbeat_path(data_dir()))
+    print(line)  # noqa: T201 - shown by `docker inspect` as the check's output
+    return EXIT_OK if healthy else EXIT_FAILURE
+
+
+def main(argv: list[str] | None = None) -> int:
     """Load settings, configure logging and run; returns the process exit code."""
     load_dotenv(find_dotenv(usecwd=True))
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["healthcheck"]:
+        return healthcheck()
+    if args:
+        return _fail(f"unknown arguments {' '.join(args)!r}; usage: python -m bot [healthcheck]", 2)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -61,6 +76,10 @@ def main() -> int:
     configure_logging(
         log_format=settings.log_format, level=settings.log_level, secrets=settings.secrets()
     )
+    return _run_until_stopped(settings)
+
+
+def _run_until_stopped(settings: Settings) -> int:
     scrub = SecretScrubber(settings.secrets()).scrub
     try:
         asyncio.run(run(settings))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot import health
 from bot.config import Settings
 from bot.llm import LLM
 from bot.logs import SecretScrubber, get_logger
@@ -42,7 +44,7 @@ class RelayBot(commands.Bot):
         settings: Settings,
         *,
         llm: LLM | None = None,
-        grace: float = 10.0,
+        grace: float | None = None,
         **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
     ) -> None:
         self.monitor = RateLimitMonitor()
@@ -59,7 +61,9 @@ class RelayBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.grace = grace
+        self.grace = settings.shutdown_grace if grace is None else grace
+        self.heartbeat_file = health.heartbeat_path(settings.data_dir)
+        self._heartbeat: asyncio.Task[None] | None = None
         scrubber = SecretScrubber(settings.secrets())
         self.llm = llm or LLM.connect(
             api_key=settings.openai_api_key,
@@ -80,6 +84,18 @@ class RelayBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        self._heartbeat = asyncio.create_task(
+            health.beat(self.heartbeat_file, self.gateway_connected, self._health_details),
+            name="heartbeat",
+        )
+
+    def gateway_connected(self) -> bool:
+        """True while the gateway websocket is open and the bot is ready."""
+        ws = self.ws
+        return self.is_ready() and not self.is_closed() and ws is not None and ws.open
+
+    def _health_details(self) -> dict[str, object]:
+        return {"latency_s": round(self.latency, 3), "active_replies": self.replies.active}
 
     async def sync_commands(self) -> None:
         """Sync to the configured guild (instant) or globally (can take a while to show)."""
@@ -93,7 +109,7 @@ class RelayBot(commands.Bot):
                 synced = await self.tree.sync()
         except discord.HTTPException as exc:
             # Mentions still work; /chat stays as last synced. Not worth dying over.
-            log.error(  # noqa: TRY400 - the HTTP error says it all; a traceback would not
+            log.error(
                 "commands.sync_failed", status=exc.status, code=exc.code, error=exc.text[:300]
             )
             return
@@ -120,5 +136,8 @@ class RelayBot(commands.Bot):
     async def close(self) -> None:
         """Let replies finish (up to the grace period), then disconnect."""
         await self.replies.shutdown(self.grace)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        health.clear_heartbeat(self.heartbeat_file)
         await super().close()
         await self.llm.close()

@@ -49,6 +49,8 @@ class Settings:
     interaction_writes: int = limits.CHANNEL_WRITES
     interaction_window: float = limits.CHANNEL_WINDOW
     openai_timeout: float = 60.0
+    shutdown_grace: float = 10.0
+    data_dir: str = "data"
     log_format: LogFormat = "auto"
     log_level: str = "INFO"
     log_content: bool = False
@@ -139,6 +141,12 @@ def _models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ordered))
 
 
+def data_dir(env: Mapping[str, str] | None = None) -> str:
+    """``BOT_DATA_DIR``: where the bot keeps its files (default ``data``)."""
+    env = os.environ if env is None else env
+    return _text(env, "BOT_DATA_DIR") or "data"
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -181,6 +189,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         interaction_writes=_integer(env, "BOT_INTERACTION_WRITES", limits.CHANNEL_WRITES, 1, 50),
         interaction_window=_number(env, "BOT_INTERACTION_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),
         openai_timeout=_number(env, "BOT_OPENAI_TIMEOUT", 60.0, 1.0, 3600.0),
+        shutdown_grace=_number(env, "BOT_SHUTDOWN_GRACE", 10.0, 0.0, 600.0),
+        data_dir=data_dir(env),
         log_format=log_format,  # type: ignore[arg-type]  # checked against LogFormat above
         log_level=log_level,
         log_content=_flag(env, "BOT_LOG_CONTENT"),

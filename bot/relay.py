@@ -303,7 +303,7 @@ class Relay:
                     attempt=failures,
                 )
                 if failures >= MAX_WRITE_FAILURES:
-                    log.error("relay.gave_up", writes=self._writes)  # noqa: TRY400 - the last failure was logged above
+                    log.error("relay.gave_up", writes=self._writes)
                     return
             self._dirty.set()
 

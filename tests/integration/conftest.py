@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from bot.config import Settings
 from tests.fakes.discord_server import FakeDiscord, FakeMessage
 from tests.fakes.responses_server import FakeResponses
 
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = "gpt-test"
 OTHER_MODEL = "gpt-other"
 FOOTER = f"-# {MODEL} · "
@@ -91,11 +93,14 @@ class Harness:
 
 
 @pytest.fixture
-def make_harness(discord_fake: FakeDiscord, model_fake: FakeResponses) -> Callable[..., Any]:
+def make_harness(
+    discord_fake: FakeDiscord, model_fake: FakeResponses, tmp_path: Path
+) -> Callable[..., Any]:
     """``async with make_harness(**settings) as h`` runs the bot until the block ends."""
 
     @contextlib.asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[Harness]:
+        overrides.setdefault("data_dir", str(tmp_path / "data"))
         settings = make_settings(discord_fake, model_fake, **overrides)
         bot = RelayBot(settings, grace=2.0, guild_ready_timeout=0.1)
         with structlog.testing.capture_logs() as records:
