@@ -1,0 +1,1 @@
+"""Operator scripts (the Docker smoke test)."""
