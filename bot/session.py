@@ -37,9 +37,9 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def started(info: SessionInfo, *, log_content: bool) -> None:
-    """Emit ``reply.started``."""
-    fields: dict[str, object] = {
+def _who(info: SessionInfo) -> dict[str, object]:
+    """Who asked, where, and for which model: on both records of a session."""
+    return {
         "trigger": info.trigger,
         "guild_id": info.guild_id,
         "channel_id": info.channel_id,
@@ -47,6 +47,11 @@ def started(info: SessionInfo, *, log_content: bool) -> None:
         "model": info.model,
         "prompt_chars": len(info.prompt),
     }
+
+
+def started(info: SessionInfo, *, log_content: bool) -> None:
+    """Emit ``reply.started``."""
+    fields = _who(info)
     if log_content:
         fields["prompt"] = info.prompt
     log.info("reply.started", **fields)
@@ -66,11 +71,7 @@ def finished(
         round(output_tokens / outcome.total, 1) if output_tokens and outcome.total > 0 else None
     )
     fields: dict[str, object] = {
-        "trigger": info.trigger,
-        "guild_id": info.guild_id,
-        "channel_id": info.channel_id,
-        "user_id": info.user_id,
-        "model": info.model,
+        **_who(info),
         "response_id": outcome.response_id,
         # A restart is an interruption; the detail says which kind.
         "status": "interrupted" if outcome.ending == "shutdown" else outcome.ending,
@@ -88,7 +89,6 @@ def finished(
         "write_errors": outcome.write_errors,
         "final_written": outcome.final_written,
         "rate_limited": rate_limited,
-        "prompt_chars": len(info.prompt),
     }
     if reply_text is not None:
         fields["prompt"] = info.prompt

@@ -9,6 +9,20 @@ from bot import health
 from tests.integration.conftest import ROOT
 
 
+async def healthcheck(data_dir) -> tuple[int | None, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "healthcheck",
+        cwd=ROOT,
+        env={"BOT_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode, out.decode()
+
+
 async def test_heartbeat_written_while_connected_and_removed_on_close(
     make_harness, tmp_path, monkeypatch
 ):
@@ -20,29 +34,11 @@ async def test_heartbeat_written_while_connected_and_removed_on_close(
                 await asyncio.sleep(0.05)
         assert h.bot.gateway_connected()
         assert health.check(path)[0]
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "healthcheck",
-            cwd=ROOT,
-            env={"BOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await proc.communicate()
-        assert proc.returncode == 0
-        assert out.decode().startswith("healthy: heartbeat")
+        code, out = await healthcheck(tmp_path)
+        assert code == 0
+        assert out.startswith("healthy: heartbeat")
         await h.discord.close_gateway(4000)  # a dropped connection: discord.py resumes
     assert not path.exists()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "healthcheck",
-        cwd=ROOT,
-        env={"BOT_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 1
-    assert out.decode().startswith("unhealthy: no heartbeat")
+    code, out = await healthcheck(tmp_path)
+    assert code == 1
+    assert out.startswith("unhealthy: no heartbeat")
