@@ -54,6 +54,14 @@ class FakeClock:
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), future))
         await future
 
+    def tick(self, seconds: float) -> None:
+        """Move time forward at once and wake due sleepers (they run at the next await)."""
+        self._now += seconds
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
     async def advance(self, seconds: float, step: float = 0.01) -> None:
         """Move time forward in small steps, letting woken tasks run at each step."""
         end = self._now + seconds

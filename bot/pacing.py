@@ -16,9 +16,9 @@ share a bucket.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import limits
@@ -63,13 +63,19 @@ class Budget:
         self.grants.append(now)
 
 
+@dataclass(eq=False)
+class _Waiter:
+    seq: int
+    rank: Callable[[], int]
+
+
 class Bucket:
     """One budget with a queue of waiting writers."""
 
     def __init__(self, budget: Budget, clock: Clock) -> None:
         self.budget = budget
         self._clock = clock
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
         self._changed = asyncio.Event()
 
@@ -78,29 +84,38 @@ class Bucket:
         """How many writers are queued."""
         return len(self._waiters)
 
-    async def acquire(self, priority: int = PROGRESS) -> float:
-        """Wait for a write slot; returns the seconds spent waiting."""
+    def _head(self) -> _Waiter:
+        # Ranks are read now, not when the writers joined: priorities can change.
+        return min(self._waiters, key=lambda w: (w.rank(), w.seq))
+
+    async def acquire(self, priority: int | Callable[[], int] = PROGRESS) -> float:
+        """Wait for a write slot; returns the seconds spent waiting.
+
+        ``priority`` may be a callable, read each time the next slot is assigned.
+        """
         start = self._clock.now()
-        entry = (priority, next(self._seq), asyncio.get_running_loop().create_future())
-        heapq.heappush(self._waiters, entry)
+        rank = priority if callable(priority) else (lambda: priority)
+        entry = _Waiter(next(self._seq), rank)
+        self._waiters.append(entry)
         self._notify()
         try:
             while True:
-                if self._waiters[0] is entry:
+                if self._head() is entry:
                     now = self._clock.now()
                     at = self.budget.next_allowed(now)
                     if at <= now:
-                        heapq.heappop(self._waiters)
+                        self._waiters.remove(entry)
                         self.budget.grant(now)
                         self._notify()
                         return now - start
                     await self._wait(at - now)
+                    if self._head() is not entry:
+                        self._notify()  # wake the writer that overtook us
                 else:
                     await self._wait(None)
         except BaseException:
             if entry in self._waiters:
                 self._waiters.remove(entry)
-                heapq.heapify(self._waiters)
                 self._notify()
             raise
 
@@ -149,7 +164,7 @@ class Pacer:
             self._buckets[key] = bucket
         return bucket
 
-    async def acquire(self, key: str, priority: int = PROGRESS) -> float:
+    async def acquire(self, key: str, priority: int | Callable[[], int] = PROGRESS) -> float:
         """Wait for a write slot in bucket ``key``; returns seconds waited."""
         return await self.bucket(key).acquire(priority)
 

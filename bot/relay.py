@@ -109,6 +109,9 @@ class Relay:
 
         self._sealed: list[str] = []  # final content of every message before the current one
         self._written: list[str | None] = [None] * sink.existing
+        self._settled = 0  # leading sealed messages already written in their final form
+        self._shown = 0  # body characters the current message showed in its last write
+        self._rendered = 0  # body characters of the content _current() returned last
         self._pieces: list[str] = []  # the current message's text, not yet joined
         self._text: list[str] = []  # every delta, for the log when content logging is on
         self._status: str | None = None
@@ -248,9 +251,12 @@ class Relay:
         decoration = discord_len(tail) + 1 if self._done else render.LIVE_RESERVE
         room = self._limit - decoration - FENCE_RESERVE
         while discord_len(body) > room:
-            head, body = take_chunk(body, room)
+            # Cut after what the message already shows, so no shown text vanishes.
+            head, body = take_chunk(body, room, keep=self._shown)
             self._sealed.append(head)
+            self._shown = 0
         self._pieces = [body] if body else []
+        self._rendered = len(body)
         if self._done:
             return render.final(body, tail)
         if not body.strip() and self._status is None:
@@ -259,13 +265,19 @@ class Relay:
 
     def _next_write(self) -> tuple[int, str] | None:
         current = self._current()
-        for index, content in enumerate(self._sealed):
-            if index >= len(self._written) or self._written[index] != content:
-                return index, content
-        index = len(self._sealed)
+        sealed, written = self._sealed, self._written
+        while (
+            self._settled < len(sealed)
+            and self._settled < len(written)
+            and written[self._settled] == sealed[self._settled]
+        ):
+            self._settled += 1
+        if self._settled < len(sealed):
+            return self._settled, sealed[self._settled]
+        index = len(sealed)
         if current is None:
             return None
-        if index < len(self._written) and self._written[index] == current:
+        if index < len(written) and written[index] == current:
             return None
         return index, current
 
@@ -281,7 +293,9 @@ class Relay:
                     self._final_written = True
                     return
                 continue
-            await self._pacer.acquire(self._sink.bucket, self._priority())
+            # The priority is read when the slot is granted: a reply whose stream
+            # ended while it waited goes ahead as a final write.
+            await self._pacer.acquire(self._sink.bucket, self._priority)
             target = self._next_write()  # the newest snapshot, rendered now
             if target is None:
                 self._dirty.set()
@@ -320,6 +334,8 @@ class Relay:
             await self._sink.send(content)
             self._written.append(content)
         self._writes += 1
+        if index == len(self._sealed):
+            self._shown = self._rendered
 
     def text(self) -> str:
         """The reply's text as the model sent it."""

@@ -10,8 +10,10 @@ from bot.split import open_fence
 Ending = Literal["completed", "incomplete", "failed", "error", "interrupted", "stopped", "shutdown"]
 
 LIVE_INDICATOR = "⏳"
-# Longest decoration a live render adds after the body (fence close + indicator line).
-LIVE_RESERVE = 64
+# Room kept under the body while live: the indicator line needs ~40 characters, but
+# keeping room for the final footer (<= ~130 with a 60-character model name) means a
+# completed reply never has to cut text it already showed to make the footer fit.
+LIVE_RESERVE = 160
 _MAX_MODEL = 60
 _MAX_NOTICE = 300
 

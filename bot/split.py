@@ -70,37 +70,43 @@ def open_fence(text: str, state: Fence | None = None) -> Fence | None:
     return state
 
 
-def split_point(text: str, limit: int) -> int:
+def split_point(text: str, limit: int, keep: int = 0) -> int:
     """Where to cut ``text`` so that the first part has at most ``limit`` characters.
 
-    Returns an index just after the chosen boundary; soft boundaries in the first
-    half are ignored so every message carries a fair amount of text.
+    Returns an index just after the chosen boundary. Soft boundaries in the first
+    half are ignored so every message carries a fair amount of text, and, where a
+    boundary exists after it, the cut does not fall before ``keep`` (text already
+    shown in this message, which should not vanish from it).
     """
     n = fit(text, limit)
     if n >= len(text):
         return len(text)
     window = text[:n]
-    floor = n // 2
-    for separator in ("\n\n", "\n"):
-        at = window.rfind(separator, floor)
+    floors = [n // 2]
+    if n // 2 < keep < n:
+        floors.insert(0, keep)
+    for floor in floors:
+        for separator in ("\n\n", "\n"):
+            at = window.rfind(separator, floor)
+            if at != -1:
+                return at + len(separator)
+        ends = [m.end() for m in _SENTENCE_END.finditer(window, floor)]
+        if ends:
+            return ends[-1]
+        at = window.rfind(" ", floor)
         if at != -1:
-            return at + len(separator)
-    ends = [m.end() for m in _SENTENCE_END.finditer(window, floor)]
-    if ends:
-        return ends[-1]
-    at = window.rfind(" ", floor)
-    if at != -1:
-        return at + 1
+            return at + 1
     return n
 
 
-def take_chunk(body: str, limit: int) -> tuple[str, str]:
+def take_chunk(body: str, limit: int, keep: int = 0) -> tuple[str, str]:
     """Split ``body`` into a message of at most ``limit`` and the text that follows.
 
     The first part is final content (any open fence closed); the rest starts with
-    the reopened fence if one was open. ``body`` must be longer than ``limit``.
+    the reopened fence if one was open. ``body`` must be longer than ``limit``;
+    ``keep`` is how much of it the message already shows (see :func:`split_point`).
     """
-    cut = split_point(body, limit - FENCE_RESERVE)
+    cut = split_point(body, limit - FENCE_RESERVE, keep)
     head, rest = body[:cut], body[cut:]
     fence = open_fence(head)
     head = head.rstrip()

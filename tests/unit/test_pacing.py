@@ -94,3 +94,23 @@ async def test_cancelled_waiter_leaves_the_queue():
     waiter.cancel()
     await clock.advance(0.1)
     assert pacer.bucket("channel:1").waiting == 0
+
+
+async def test_priority_is_read_when_the_slot_is_granted():
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    order: list[str] = []
+    ended = False
+
+    async def writer(name: str, priority) -> None:
+        await pacer.acquire("channel:1", priority)
+        order.append(name)
+
+    await pacer.acquire("channel:1")
+    early = asyncio.create_task(writer("progress", PROGRESS))
+    late = asyncio.create_task(writer("became-final", lambda: FINAL if ended else PROGRESS))
+    await clock.advance(0.2)
+    ended = True  # its stream ended while it waited behind "progress"
+    await clock.advance(5)
+    await asyncio.gather(early, late)
+    assert order == ["became-final", "progress"]

@@ -1,5 +1,6 @@
 import asyncio
 import itertools
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -253,3 +254,19 @@ async def test_two_replies_in_one_channel_share_the_budget_fairly():
         assert times[i + 5] - times[i] >= 5.0  # never more than 5 writes in a 5 s window
     assert abs(outcomes[0].writes - outcomes[1].writes) <= 1
     assert all(s.messages[-1].split("\n-#")[0] == "".join(deltas).rstrip() for s in sinks)
+
+
+async def test_shown_words_never_vanish_when_a_message_fills_up():
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+    # ~7 KB in paragraphs of 100 words: the last break before the limit is in shown text.
+    words = [f"w{i}" + ("\n\n" if i % 100 == 99 else " ") for i in range(1200)]
+    await run_relay(clock, sink, script(clock, words, 1 / 60, completed(1200)), seconds=120)
+    state: dict[int, set[str]] = {}
+    visible_before: set[str] = set()
+    for _, _, index, content in sink.log:
+        state[index] = {w for w in content.split() if re.fullmatch(r"w\d+", w)}
+        visible = set().union(*state.values())
+        assert visible_before <= visible, sorted(visible_before - visible)[:5]
+        visible_before = visible
+    assert visible_before == {w.strip() for w in words}

@@ -82,3 +82,14 @@ def test_prose_split_loses_nothing_but_whitespace():
     chunks = split_all(body, MESSAGE_LIMIT)
     assert all(discord_len(c) <= MESSAGE_LIMIT for c in chunks)
     assert "".join(body.split()) == "".join("".join(chunks).split())
+
+
+def test_cut_does_not_fall_before_text_already_shown():
+    text = "a" * 800 + "\n\n" + " ".join(["word"] * 300)
+    assert split_point(text, 1000) == 802  # paragraph break preferred by default
+    cut = split_point(text, 1000, keep=900)
+    assert cut >= 900
+    assert text[:cut].endswith(" ")
+    # With no boundary after `keep`, the usual choice stands.
+    blob = "b" * 700 + "\n" + "c" * 2000
+    assert split_point(blob, 1000, keep=900) == 701
