@@ -1,0 +1,1 @@
+"""Performance benchmarks: ``uv run python -m benchmarks.run`` (see docs/performance.md)."""
