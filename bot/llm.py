@@ -225,7 +225,7 @@ class LLM:
             yield self._failure(exc, request.model)
             return
         try:
-            async for event in self._events(stream):
+            async for event in self._events(stream, request.model):
                 yield event
         finally:
             # Closing here also covers the consumer abandoning the stream.
@@ -233,7 +233,7 @@ class LLM:
                 await stream.close()
 
     async def _events(
-        self, stream: openai.AsyncStream[openai.types.responses.ResponseStreamEvent]
+        self, stream: openai.AsyncStream[openai.types.responses.ResponseStreamEvent], model: str
     ) -> AsyncIterator[StreamEvent]:
         last_status = ""
         try:
@@ -280,7 +280,7 @@ class LLM:
                     yield Status(last_status)
                 # Every other type (including ones newer than this code) is ignored.
         except Exception as exc:  # noqa: BLE001 - a broken stream is an ending, not a crash
-            yield self._failure(exc, "")
+            yield self._failure(exc, model)
             return
         yield Failed("interrupted", "The model stream ended before the reply was complete.")
 

@@ -136,11 +136,6 @@ class Relay:
 
     # -- reading the stream -------------------------------------------------------
 
-    @property
-    def ending(self) -> Ending | None:
-        """How the reply ended, once it has."""
-        return self._ending if self._done else None
-
     def stop(self, ending: Ending = "stopped") -> None:
         """End the reply now (a user's stop, or shutdown); partial text is kept."""
         if self._done or self._stop_ending is not None:
@@ -179,14 +174,14 @@ class Relay:
         writer.cancel()
 
     async def _consume(self, events: AsyncIterator[StreamEvent]) -> None:
-        stream = events
         try:
-            async for event in stream:
+            async for event in events:
                 self._apply(event)
                 if self._done or self._gone:
                     return
         finally:
-            aclose = getattr(stream, "aclose", None)
+            # Close the model stream too when the reply stops early or is cancelled.
+            aclose = getattr(events, "aclose", None)
             if aclose is not None:
                 with contextlib.suppress(Exception):
                     await aclose()

@@ -64,6 +64,8 @@ class ReplyService:
                 outcome = await relay.run(self._llm.stream(request))
             finally:
                 self._active.discard(relay)
+                # Interaction buckets are one per reply: drop the idle ones.
+                self._pacer.forget_idle()
                 session.finished(
                     info,
                     relay.outcome(),

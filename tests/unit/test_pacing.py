@@ -114,3 +114,16 @@ async def test_priority_is_read_when_the_slot_is_granted():
     await clock.advance(5)
     await asyncio.gather(early, late)
     assert order == ["became-final", "progress"]
+
+
+async def test_idle_buckets_are_forgotten():
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    await pacer.acquire("webhook:a")
+    await pacer.acquire("channel:1")
+    pacer.forget_idle()
+    assert set(pacer._buckets) == {"webhook:a", "channel:1"}  # still inside their window
+    await clock.advance(6)
+    await pacer.acquire("channel:1")
+    pacer.forget_idle()
+    assert set(pacer._buckets) == {"channel:1"}
