@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 
 import structlog
 
@@ -52,7 +53,7 @@ class ReplyService:
     async def reply(self, request: Request, sink: Sink, info: SessionInfo) -> Outcome:
         """Stream one reply into ``sink`` and log the session."""
         started_at = self._clock.now()
-        info = SessionInfo(**{**info.__dict__, "session_id": SessionInfo.new_id()})
+        info = dataclasses.replace(info, session_id=SessionInfo.new_id())
         relay = Relay(
             sink, self._pacer, model=request.model, clock=self._clock, started_at=started_at
         )
