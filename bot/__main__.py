@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     if args == ["healthcheck"]:
         return healthcheck()
     if args:
-        return _fail(f"unknown arguments {' '.join(args)!r}; usage: python -m bot [healthcheck]", 2)
+        return _fail(
+            f"unknown arguments {' '.join(args)!r}; usage: python -m bot [healthcheck]", EXIT_CONFIG
+        )
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -84,7 +86,9 @@ def _run_until_stopped(settings: Settings) -> int:
     try:
         asyncio.run(run(settings))
     except discord.LoginFailure:
-        return _fail("DISCORD_TOKEN was rejected by Discord; reset and copy the bot token.", 1)
+        return _fail(
+            "DISCORD_TOKEN was rejected by Discord; reset and copy the bot token.", EXIT_FAILURE
+        )
     except discord.PrivilegedIntentsRequired:
         return _fail(
             "the Message Content intent is not enabled; turn it on in the Discord developer "

@@ -57,6 +57,9 @@ class FakeClock:
     def tick(self, seconds: float) -> None:
         """Move time forward at once and wake due sleepers (they run at the next await)."""
         self._now += seconds
+        self._wake_due()
+
+    def _wake_due(self) -> None:
         while self._sleepers and self._sleepers[0][0] <= self._now:
             _, _, future = heapq.heappop(self._sleepers)
             if not future.done():
@@ -69,10 +72,7 @@ class FakeClock:
             await _settle()
             due = self._sleepers[0][0] if self._sleepers else end
             self._now = min(max(due, self._now), end)
-            while self._sleepers and self._sleepers[0][0] <= self._now:
-                _, _, future = heapq.heappop(self._sleepers)
-                if not future.done():
-                    future.set_result(None)
+            self._wake_due()
             await _settle()
             if self._now >= end:
                 return

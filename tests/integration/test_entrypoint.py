@@ -22,13 +22,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def run_bot(env: dict[str, str], module: str = "bot") -> asyncio.subprocess.Process:
+async def run_bot(
+    env: dict[str, str], *args: str, module: str = "bot", cwd: Path = ROOT
+) -> asyncio.subprocess.Process:
+    """``python -m <module> <args>`` with ``env``; the project importable from any ``cwd``."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         module,
-        cwd=ROOT,
-        env=env,
+        *args,
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -36,15 +40,7 @@ async def run_bot(env: dict[str, str], module: str = "bot") -> asyncio.subproces
 
 async def test_missing_setting_is_one_line_and_exit_2(tmp_path):
     env = clean_env(OPENAI_API_KEY=SECRET_KEY)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,  # no .env here
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await run_bot(env, cwd=tmp_path)  # no .env here
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
@@ -56,14 +52,7 @@ async def test_missing_setting_is_one_line_and_exit_2(tmp_path):
 
 async def test_invalid_setting_names_the_variable(tmp_path):
     env = clean_env(DISCORD_TOKEN="x", OPENAI_API_KEY="y", BOT_CHANNEL_WINDOW="soon")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await run_bot(env, cwd=tmp_path)
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     assert err.decode().strip() == "error: BOT_CHANNEL_WINDOW: must be a number, got 'soon'"
@@ -78,7 +67,7 @@ async def test_rejected_discord_token_is_one_clear_line():
             FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
             BOT_LOG_FORMAT="json",
         )
-        proc = await run_bot(env, "tests.fakes.launch")
+        proc = await run_bot(env, module="tests.fakes.launch")
         out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
     assert err.decode().strip().splitlines()[-1] == (
@@ -98,7 +87,7 @@ async def test_bot_process_replies_logs_json_without_secrets_and_stops_on_sigter
             FAKE_DISCORD_API=discord_fake.base_url,
             FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
         )
-        proc = await run_bot(env, "tests.fakes.launch")
+        proc = await run_bot(env, module="tests.fakes.launch")
         try:
             await discord_fake.wait_for(lambda f: f.commands, timeout=30)
             await asyncio.wait_for(discord_fake.identified.wait(), 30)

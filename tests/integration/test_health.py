@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 
 from bot import health
-from tests.integration.conftest import ROOT
+from tests.integration.test_entrypoint import run_bot
 
 
 async def healthcheck(data_dir) -> tuple[int | None, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "healthcheck",
-        cwd=ROOT,
-        env={"BOT_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"},
-        stdout=asyncio.subprocess.PIPE,
-    )
+    proc = await run_bot({"BOT_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin"}, "healthcheck")
     out, _ = await proc.communicate()
     return proc.returncode, out.decode()
 

@@ -31,7 +31,7 @@ async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(t
             BOT_SHUTDOWN_GRACE="2",
             BOT_DATA_DIR=str(tmp_path),
         )
-        proc = await run_bot(env, "tests.fakes.launch")
+        proc = await run_bot(env, module="tests.fakes.launch")
         try:
             await asyncio.wait_for(discord_fake.identified.wait(), 30)
             await discord_fake.wait_for(lambda f: f.commands, timeout=30)
