@@ -5,9 +5,9 @@
     uv run python -m benchmarks.run --scenario 1-stream    # one scenario (both rates)
     uv run python -m benchmarks.run --scenario relay-cpu   # only the CPU measurement
 
-The bot is the real one (``bot.client.RelayBot``: discord.py, AsyncOpenAI, the pacer, the
-relay), run in this process against ``tests.fakes.discord_server.FakeDiscord`` (5 writes
-per 5 s per channel, sliding window) and ``tests.fakes.responses_server.FakeResponses``,
+The bot is the real one (``bot.discord_front.client.RelayBot``: discord.py, AsyncOpenAI,
+the pacer, the relay), run in this process against ``tests.fakes.discord_server.FakeDiscord``
+(5 writes per 5 s per channel, sliding window) and ``tests.fakes.responses_server.FakeResponses``,
 both on 127.0.0.1. See docs/performance.md for what each number means.
 """
 
@@ -39,14 +39,14 @@ import discord.http
 import structlog
 import yarl
 
-from bot import render
-from bot.client import RelayBot
-from bot.clock import FakeClock
 from bot.config import Settings
-from bot.llm import Finished, Started, TextDelta, Usage
+from bot.core.clock import FakeClock
+from bot.core.llm import Finished, Started, TextDelta, Usage
+from bot.core.pacing import Pacer
+from bot.core.relay.relay import Relay
+from bot.discord_front import layout as render
+from bot.discord_front.client import RelayBot
 from bot.logs import configure_logging
-from bot.pacing import Pacer
-from bot.relay import Relay
 from tests.fakes.discord_server import FakeDiscord, FakeMessage
 from tests.fakes.responses_server import FakeResponses, Script, StreamRecord, split_words
 

@@ -17,8 +17,8 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 from bot import health
-from bot.client import RelayBot
 from bot.config import ConfigError, Settings, data_dir, load_settings
+from bot.discord_front.client import RelayBot
 from bot.logs import SecretScrubber, configure_logging, get_logger
 
 log = get_logger("bot")

@@ -9,13 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.llm import Request
+from bot.core.llm import Request
+from bot.core.reply_log import SessionInfo
+from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, InteractionSink
 from bot.logs import get_logger
-from bot.session import SessionInfo
-from bot.sinks import NO_MENTIONS, ChannelSink, InteractionSink
 
 if TYPE_CHECKING:
-    from bot.client import RelayBot
+    from bot.discord_front.client import RelayBot
 
 log = get_logger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import structlog
 
-from bot.client import RelayBot
 from bot.config import Settings
+from bot.discord_front.client import RelayBot
 from tests.fakes.discord_server import FakeDiscord, FakeMessage
 from tests.fakes.responses_server import FakeResponses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
+from bot.discord_front import layout as render
 from tests.fakes.responses_server import Script, pause
 
 

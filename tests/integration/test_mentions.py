@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot import render
+from bot.discord_front import layout as render
 from tests.fakes.responses_server import Script, unknown_event, web_search_events
 from tests.integration.conftest import CHANNEL, MODEL
 

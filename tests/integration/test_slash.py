@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import render
+from bot.discord_front import layout as render
 from tests.fakes.responses_server import Script
 from tests.integration.conftest import CHANNEL, OTHER_MODEL
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot import render
-from bot.split import open_fence
+from bot.discord_front import layout as render
+from bot.discord_front.split import open_fence
 from tests.fakes.responses_server import Script
 from tests.integration.conftest import CHANNEL
 

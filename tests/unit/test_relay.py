@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import limits, render
-from bot.clock import FakeClock
-from bot.llm import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
-from bot.pacing import Pacer
-from bot.relay import Relay, SinkGoneError
-from bot.split import open_fence
+from bot.core.clock import FakeClock
+from bot.core.llm import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
+from bot.core.pacing import Pacer
+from bot.core.relay.relay import Relay, SinkGoneError
+from bot.discord_front import layout as render
+from bot.discord_front import limits
+from bot.discord_front.split import open_fence
 
 
 class RecordingSink:

@@ -1,4 +1,4 @@
-from bot import render
+from bot.discord_front import layout as render
 
 
 def test_footer_matches_the_documented_shape():

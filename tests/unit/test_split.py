@@ -1,7 +1,7 @@
 import random
 
-from bot.limits import MESSAGE_LIMIT
-from bot.split import Fence, discord_len, fit, open_fence, split_point, take_chunk
+from bot.discord_front.limits import MESSAGE_LIMIT
+from bot.discord_front.split import Fence, discord_len, fit, open_fence, split_point, take_chunk
 
 
 def split_all(body: str, limit: int) -> list[str]:

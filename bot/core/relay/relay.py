@@ -1,7 +1,7 @@
 """The relay: model events in, paced message writes out.
 
 It knows nothing of discord.py. It writes through a :class:`Sink` (send a new
-message, edit message N) and takes a slot from the :class:`~bot.pacing.Pacer`
+message, edit message N) and takes a slot from the :class:`~bot.core.pacing.Pacer`
 before every write. One writer task per reply means at most one write in flight,
 and because each write renders the state *at the moment its slot arrives*, the
 newest snapshot always wins and intermediate ones are never queued.
@@ -18,9 +18,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot import limits, render
-from bot.clock import Clock, SystemClock
-from bot.llm import (
+from bot.core.clock import Clock, SystemClock
+from bot.core.llm import (
     Failed,
     Finished,
     Started,
@@ -30,10 +29,12 @@ from bot.llm import (
     Usage,
     incomplete_reason_text,
 )
+from bot.core.pacing import FINAL, FIRST, PROGRESS, Pacer
+from bot.discord_front import layout as render
+from bot.discord_front import limits
+from bot.discord_front.layout import Ending
+from bot.discord_front.split import FENCE_RESERVE, discord_len, take_chunk
 from bot.logs import get_logger
-from bot.pacing import FINAL, FIRST, PROGRESS, Pacer
-from bot.render import Ending
-from bot.split import FENCE_RESERVE, discord_len, take_chunk
 
 log = get_logger(__name__)
 

@@ -7,9 +7,9 @@ from typing import TypeVar
 
 import discord
 
-from bot import limits
-from bot.ratelimits import token_key
-from bot.relay import SinkGoneError
+from bot.core.relay.relay import SinkGoneError
+from bot.discord_front import limits
+from bot.discord_front.monitor import token_key
 
 T = TypeVar("T")
 NO_MENTIONS = discord.AllowedMentions.none()

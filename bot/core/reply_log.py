@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core.relay.relay import Outcome
 from bot.logs import get_logger
-from bot.relay import Outcome
 
-log = get_logger("bot.session")
+log = get_logger("bot.core.reply_log")
 
 Trigger = Literal["mention", "slash"]
 

@@ -12,14 +12,14 @@ import dataclasses
 
 import structlog
 
-from bot import session
-from bot.clock import Clock, SystemClock
-from bot.llm import LLM, Request
+from bot.core import reply_log as session
+from bot.core.clock import Clock, SystemClock
+from bot.core.llm import LLM, Request
+from bot.core.pacing import Pacer
+from bot.core.relay.relay import Outcome, Relay, Sink
+from bot.core.reply_log import SessionInfo
+from bot.discord_front.monitor import RateLimitMonitor
 from bot.logs import get_logger
-from bot.pacing import Pacer
-from bot.ratelimits import RateLimitMonitor
-from bot.relay import Outcome, Relay, Sink
-from bot.session import SessionInfo
 
 log = get_logger(__name__)
 

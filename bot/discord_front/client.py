@@ -10,11 +10,11 @@ from discord.ext import commands
 
 from bot import health
 from bot.config import Settings
-from bot.llm import LLM
+from bot.core.llm import LLM
+from bot.core.pacing import Pacer
+from bot.core.replies import ReplyService
+from bot.discord_front.monitor import RateLimitMonitor
 from bot.logs import SecretScrubber, get_logger
-from bot.pacing import Pacer
-from bot.ratelimits import RateLimitMonitor
-from bot.replies import ReplyService
 
 log = get_logger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.split import open_fence
+from bot.discord_front.split import open_fence
 
 Ending = Literal["completed", "incomplete", "failed", "error", "interrupted", "stopped", "shutdown"]
 

@@ -21,8 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot import limits
-from bot.clock import Clock, SystemClock
+from bot.core.clock import Clock, SystemClock
+from bot.discord_front import limits
 
 #: Priorities, lowest first: the write that ends a reply, a reply's first text, progress.
 FINAL = 0

@@ -1,0 +1,1 @@
+"""The core: model stream, requests, pacing, the relay and the reply service; no front."""

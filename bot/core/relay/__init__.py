@@ -1,0 +1,1 @@
+"""The relay: one reply's model events in, paced page writes out."""

@@ -1,0 +1,1 @@
+"""The Discord front: client, sinks, message layout and splitting, rate-limit monitor."""
