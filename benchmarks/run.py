@@ -40,7 +40,6 @@ import structlog
 import yarl
 
 from bot.config import Settings
-from bot.core.clock import FakeClock
 from bot.core.llm import Finished, Started, TextDelta, Usage
 from bot.core.pacing import Pacer
 from bot.core.relay.relay import Relay
@@ -49,6 +48,8 @@ from bot.discord_front.client import RelayBot
 from bot.logs import configure_logging
 from tests.fakes.discord_server import FakeDiscord, FakeMessage
 from tests.fakes.responses_server import FakeResponses, Script, StreamRecord, split_words
+from tests.support.clock import FakeClock
+from tests.support.sinks import RecordingSink
 
 MODEL = "bench-model"
 FOOTER = f"-# {MODEL} · "
@@ -466,30 +467,6 @@ def analyse(
 # --------------------------------------------------------------------------- relay CPU
 
 
-class RecordingSink:
-    """Keeps the latest content of every message; no network."""
-
-    def __init__(self) -> None:
-        self.contents: list[str] = []
-        self.writes = 0
-
-    @property
-    def bucket(self) -> str:
-        return "channel:1"
-
-    @property
-    def existing(self) -> int:
-        return 0
-
-    async def send(self, content: str) -> None:
-        self.contents.append(content)
-        self.writes += 1
-
-    async def edit(self, index: int, content: str) -> None:
-        self.contents[index] = content
-        self.writes += 1
-
-
 async def feed(
     pieces: list[str], clock: FakeClock, fed: asyncio.Event
 ) -> AsyncIterator[Started | TextDelta | Finished]:
@@ -549,11 +526,11 @@ def measure_cpu(sizes: tuple[int, ...]) -> list[CpuResult]:
             assert best is not None
             driver = min(asyncio.run(driver_cpu(pieces)) for _ in range(repeats))
             cpu, sink, messages = best
-            words = [int(k) for content in sink.contents for _, k in WORD.findall(content)]
+            words = [int(k) for content in sink.messages for _, k in WORD.findall(content)]
             intact = (
                 words == list(range(n))
-                and FOOTER in sink.contents[-1]
-                and not any(render.LIVE_INDICATOR in c for c in sink.contents)
+                and FOOTER in sink.messages[-1]
+                and not any(render.LIVE_INDICATOR in c for c in sink.messages)
             )
             results.append(
                 CpuResult(

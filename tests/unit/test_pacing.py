@@ -1,8 +1,8 @@
 import asyncio
 import itertools
 
-from bot.core.clock import FakeClock
 from bot.core.pacing import FINAL, FIRST, PROGRESS, Budget, Pacer
+from tests.support.clock import FakeClock
 
 
 def test_budget_spaces_writes_evenly_and_never_exceeds_window():

@@ -5,43 +5,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.llm import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
 from bot.core.pacing import Pacer
-from bot.core.relay.relay import Relay, SinkGoneError
+from bot.core.relay.relay import Relay
 from bot.discord_front import layout as render
 from bot.discord_front import limits
 from bot.discord_front.split import open_fence
-
-
-class RecordingSink:
-    def __init__(self, clock: FakeClock, existing: int = 0, fail: int = 0) -> None:
-        self.clock = clock
-        self.existing = existing
-        self.bucket = "channel:1"
-        self.messages: list[str] = [""] * existing
-        self.log: list[tuple[float, str, int, str]] = []
-        self.fail = fail
-        self.gone = False
-
-    async def send(self, content: str) -> None:
-        await self._check(content)
-        self.messages.append(content)
-        self.log.append((self.clock.now(), "send", len(self.messages) - 1, content))
-
-    async def edit(self, index: int, content: str) -> None:
-        await self._check(content)
-        self.messages[index] = content
-        self.log.append((self.clock.now(), "edit", index, content))
-
-    async def _check(self, content: str) -> None:
-        await asyncio.sleep(0)
-        assert len(content) <= limits.MESSAGE_LIMIT
-        if self.gone:
-            raise SinkGoneError("deleted")
-        if self.fail:
-            self.fail -= 1
-            raise RuntimeError("HTTP 500")
+from tests.support.clock import FakeClock
+from tests.support.sinks import RecordingSink
 
 
 def script(

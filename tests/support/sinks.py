@@ -1,0 +1,52 @@
+"""A sink that records every write in memory, for relay tests and the relay CPU benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.relay.relay import SinkGoneError
+from bot.discord_front.limits import MESSAGE_LIMIT
+from tests.support.clock import FakeClock
+
+
+class RecordingSink:
+    """Keeps the latest content of every message and a log of writes; no network.
+
+    ``fail`` makes the next N writes raise (an HTTP 500); ``gone`` makes every write
+    raise :class:`SinkGoneError` (the message was deleted).
+    """
+
+    def __init__(self, clock: FakeClock | None = None, existing: int = 0, fail: int = 0) -> None:
+        self.clock = clock
+        self.existing = existing
+        self.bucket = "channel:1"
+        self.messages: list[str] = [""] * existing
+        self.log: list[tuple[float, str, int, str]] = []
+        self.fail = fail
+        self.gone = False
+
+    @property
+    def writes(self) -> int:
+        return len(self.log)
+
+    async def send(self, content: str) -> None:
+        await self._check(content)
+        self.messages.append(content)
+        self._record("send", len(self.messages) - 1, content)
+
+    async def edit(self, index: int, content: str) -> None:
+        await self._check(content)
+        self.messages[index] = content
+        self._record("edit", index, content)
+
+    def _record(self, op: str, index: int, content: str) -> None:
+        self.log.append((self.clock.now() if self.clock else 0.0, op, index, content))
+
+    async def _check(self, content: str) -> None:
+        await asyncio.sleep(0)
+        assert len(content) <= MESSAGE_LIMIT
+        if self.gone:
+            raise SinkGoneError("deleted")
+        if self.fail:
+            self.fail -= 1
+            raise RuntimeError("HTTP 500")
