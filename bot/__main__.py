@@ -17,6 +17,7 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 from bot import health
+from bot.app import App
 from bot.config import ConfigError, Settings, data_dir, load_settings
 from bot.discord_front.client import RelayBot
 from bot.logs import SecretScrubber, configure_logging, get_logger
@@ -28,9 +29,15 @@ EXIT_FAILURE = 1
 EXIT_CONFIG = 2
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, scrubber: SecretScrubber) -> None:
     """Run the bot until it is closed or receives SIGTERM/SIGINT."""
-    bot = RelayBot(settings)
+    async with App.build(settings, scrubber=scrubber) as app:
+        await _run_bot(app)
+    log.info("bot.stopped")
+
+
+async def _run_bot(app: App) -> None:
+    bot = RelayBot(app)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 
@@ -43,10 +50,9 @@ async def run(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop, sig.name)
     async with bot:
-        await bot.start(settings.discord_token)
+        await bot.start(app.settings.discord_token)
     if closing:
         await closing[0]
-    log.info("bot.stopped")
 
 
 def _fail(message: str, code: int) -> int:
@@ -75,16 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return _fail(str(exc), EXIT_CONFIG)
-    configure_logging(
-        log_format=settings.log_format, level=settings.log_level, secrets=settings.secrets()
-    )
-    return _run_until_stopped(settings)
+    scrubber = SecretScrubber(settings.secrets())
+    configure_logging(log_format=settings.log_format, level=settings.log_level, scrubber=scrubber)
+    return _run_until_stopped(settings, scrubber)
 
 
-def _run_until_stopped(settings: Settings) -> int:
-    scrub = SecretScrubber(settings.secrets()).scrub
+def _run_until_stopped(settings: Settings, scrubber: SecretScrubber) -> int:
+    scrub = scrubber.scrub
     try:
-        asyncio.run(run(settings))
+        asyncio.run(run(settings, scrubber))
     except discord.LoginFailure:
         return _fail(
             "DISCORD_TOKEN was rejected by Discord; reset and copy the bot token.", EXIT_FAILURE

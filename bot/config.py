@@ -10,12 +10,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import urlparse
 
 from bot.discord_front import limits
+from bot.logs import LogFormat
 
-LogFormat = Literal["auto", "json", "console"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 DEFAULT_MODEL = "gpt-4o-mini"

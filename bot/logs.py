@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Literal, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from bot.config import LogFormat
-
+LogFormat = Literal["auto", "json", "console"]
 REDACTED = "[redacted]"
 
 
@@ -57,12 +56,12 @@ def configure_logging(
     *,
     log_format: LogFormat = "auto",
     level: str = "INFO",
-    secrets: Iterable[str] = (),
+    scrubber: SecretScrubber | None = None,
     stream: TextIO | None = None,
 ) -> None:
     """Route structlog and stdlib logging through one formatter on ``stream``."""
     stream = sys.stdout if stream is None else stream
-    scrubber = SecretScrubber(secrets)
+    scrubber = scrubber or SecretScrubber(())
     as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
 
     shared: list[Processor] = [

@@ -9,8 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.llm import Request
-from bot.core.reply_log import SessionInfo
+from bot.core import errors
+from bot.core.reply import Origin
+from bot.core.request import Options, RequestRejectedError
+from bot.discord_front.layout import MessageLayout
 from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, InteractionSink
 from bot.logs import get_logger
 
@@ -23,7 +25,7 @@ USAGE = (
     "Mention me with a question, for example `@{name} explain rate limits`, "
     "or use `/chat` to pick the model and settings."
 )
-BUSY = "I'm restarting and can't take new requests for a moment. Please try again shortly."
+LAYOUT = MessageLayout()
 
 
 def mention_prompt(message: discord.Message, bot_id: int) -> str:
@@ -58,25 +60,23 @@ class Chat(commands.Cog):
             )
             return
         if not self.bot.replies.accepting:
-            await message.reply(BUSY, mention_author=False, allowed_mentions=NO_MENTIONS)
+            await message.reply(errors.BUSY, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
-        settings = self.bot.settings
-        request = Request(prompt=prompt, model=settings.model, instructions=settings.system_prompt)
-        sink = ChannelSink(message)
-        info = SessionInfo(
+        request = self.bot.app.requests.build(prompt)
+        origin = Origin(
             trigger="mention",
-            guild_id=message.guild.id if message.guild else None,
-            channel_id=message.channel.id,
             user_id=message.author.id,
-            model=request.model,
-            prompt=prompt,
-            bucket=sink.bucket,
+            where={
+                "guild_id": message.guild.id if message.guild else None,
+                "channel_id": message.channel.id,
+            },
         )
         try:
             await message.channel.typing()
         except discord.HTTPException:
             log.debug("typing.failed")
-        await self.bot.replies.spawn(request, sink, info)
+        sink = ChannelSink(message, self.bot.monitor)
+        await self.bot.replies.spawn(request, sink, LAYOUT, origin).task
 
     @app_commands.command(name="chat")
     @app_commands.describe(
@@ -100,38 +100,29 @@ class Chat(commands.Cog):
         private: bool = False,
     ) -> None:
         """Ask the model; the reply streams into this channel."""
-        settings = self.bot.settings
-        chosen = model or settings.model
-        if chosen not in settings.models:
-            offered = ", ".join(f"`{m}`" for m in settings.models)
-            await interaction.response.send_message(
-                f"`{chosen[:100]}` is not a model offered here. Choose one of: {offered}.",
-                ephemeral=True,
-            )
-            return
-        if not self.bot.replies.accepting:
-            await interaction.response.send_message(BUSY, ephemeral=True)
-            return
-        await interaction.response.defer(ephemeral=private, thinking=True)
-        request = Request(
-            prompt=prompt,
-            model=chosen,
-            instructions=system or settings.system_prompt,
+        options = Options(
+            model=model,
+            system=system,
             temperature=temperature,
             top_p=top_p,
             max_output_tokens=max_output_tokens,
         )
-        sink = InteractionSink(interaction, ephemeral=private)
-        info = SessionInfo(
+        try:
+            request = self.bot.app.requests.build(prompt, options)
+        except RequestRejectedError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        if not self.bot.replies.accepting:
+            await interaction.response.send_message(errors.BUSY, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        origin = Origin(
             trigger="slash",
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
             user_id=interaction.user.id,
-            model=chosen,
-            prompt=prompt,
-            bucket=sink.bucket,
+            where={"guild_id": interaction.guild_id, "channel_id": interaction.channel_id},
         )
-        await self.bot.replies.spawn(request, sink, info)
+        sink = InteractionSink(interaction, ephemeral=private, monitor=self.bot.monitor)
+        await self.bot.replies.spawn(request, sink, LAYOUT, origin).task
 
     @chat.autocomplete("model")
     async def model_choices(
@@ -141,7 +132,7 @@ class Chat(commands.Cog):
         needle = current.lower()
         return [
             app_commands.Choice(name=name, value=name)
-            for name in self.bot.settings.models
+            for name in self.bot.app.requests.defaults.models
             if needle in name.lower()
         ][:25]
 
@@ -150,7 +141,7 @@ class Chat(commands.Cog):
     ) -> None:
         """Tell the user briefly; log everything unexpected."""
         log.error("command.failed", command="chat", error_type=type(error).__name__, exc_info=error)
-        text = "Something went wrong while handling that command. It has been logged."
+        text = errors.COMMAND_FAILED
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.responses_server import FakeResponses, Script
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.responses_api import FakeResponses, Script
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "relaybot-smoke"

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Literal
 
 import httpx2
 import openai
 from openai import AsyncOpenAI
 
+from bot.core import errors
+from bot.core.events import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
+from bot.core.request import Request
 from bot.logs import get_logger
 
 log = get_logger(__name__)
-
-FailureStatus = Literal["failed", "error", "interrupted"]
 
 # Status lines shown while no text has arrived yet.
 _STATUS_BY_EVENT = {
@@ -37,76 +36,6 @@ _STATUS_BY_EVENT = {
     "response.code_interpreter_call.interpreting": "Running code…",
     "response.image_generation_call.generating": "Generating an image…",
 }
-_INCOMPLETE_REASONS = {
-    "max_output_tokens": "it reached the max_output_tokens limit",
-    "content_filter": "the content filter stopped it",
-    "max_messages": "it reached the message limit",
-}
-
-
-@dataclass(frozen=True)
-class Request:
-    """What to ask the model; ``instructions`` is the system prompt."""
-
-    prompt: str
-    model: str
-    instructions: str | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    max_output_tokens: int | None = None
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token counts reported by the API."""
-
-    input_tokens: int
-    output_tokens: int
-    reasoning_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class Started:
-    """The server accepted the request (``response.created``)."""
-
-    response_id: str
-    model: str
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of the reply; ``refusal`` marks refusal text."""
-
-    text: str
-    refusal: bool = False
-
-
-@dataclass(frozen=True)
-class Status:
-    """Progress worth showing while no text has arrived (searching, thinking)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Finished:
-    """The stream ended normally: completed, or incomplete with a reason."""
-
-    status: Literal["completed", "incomplete"]
-    usage: Usage | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    """The stream ended badly. ``message`` is safe to show to users."""
-
-    status: FailureStatus
-    message: str
-    code: str | None = None
-
-
-StreamEvent = Started | TextDelta | Status | Finished | Failed
 
 
 def _usage(response: object) -> Usage | None:
@@ -119,63 +48,6 @@ def _usage(response: object) -> Usage | None:
         output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
         reasoning_tokens=int(getattr(details, "reasoning_tokens", 0) or 0),
     )
-
-
-def incomplete_reason_text(reason: str | None) -> str:
-    """Say in words why a reply was cut off."""
-    if reason is None:
-        return "the server stopped it early"
-    return _INCOMPLETE_REASONS.get(reason, f"the server stopped it ({reason})")
-
-
-def _api_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    message: object = None
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else None
-    return str(message or exc.message)[:300]
-
-
-def describe_exception(exc: BaseException, model: str) -> tuple[FailureStatus, str, str]:
-    """Map a client exception to (status, user-facing message, short code)."""
-    status: FailureStatus = "error"
-    text: str
-    code: str
-    if isinstance(exc, openai.AuthenticationError):
-        text, code = "The model server rejected the API key (401). Check OPENAI_API_KEY.", "401"
-    elif isinstance(exc, openai.PermissionDeniedError):
-        text, code = "The API key may not use this model (403).", "403"
-    elif isinstance(exc, openai.NotFoundError):
-        text, code = f"The model server does not know the model `{model}` (404).", "404"
-    elif isinstance(exc, openai.RateLimitError):
-        text = "The model server is rate limiting requests (429). Try again in a moment."
-        code = "429"
-    elif isinstance(exc, openai.BadRequestError):
-        text, code = f"The model server refused the request (400): {_api_message(exc)}", "400"
-    elif isinstance(exc, openai.InternalServerError):
-        text = f"The model server had an error ({exc.status_code}). Try again in a moment."
-        code = str(exc.status_code)
-    elif isinstance(exc, openai.APIStatusError):
-        text = f"The model server answered {exc.status_code}: {_api_message(exc)}"
-        code = str(exc.status_code)
-    elif isinstance(exc, openai.APITimeoutError):
-        status, text, code = (
-            "interrupted",
-            "The model server stopped answering (timed out).",
-            "timeout",
-        )
-    elif isinstance(exc, openai.APIConnectionError):
-        status, text, code = (
-            "interrupted",
-            "The connection to the model server was lost.",
-            "connection",
-        )
-    elif isinstance(exc, openai.APIError):
-        text, code = f"The model server reported an error: {exc.message[:300]}", "api_error"
-    else:
-        text, code = "Something went wrong while talking to the model server.", type(exc).__name__
-    return status, text, code
 
 
 class LLM:
@@ -260,18 +132,16 @@ class LLM:
                     return
                 elif kind == "response.failed":
                     error = getattr(getattr(event, "response", None), "error", None)
-                    message = getattr(error, "message", None) or "the model failed"
                     yield Failed(
                         "failed",
-                        self._scrub(f"The model failed: {str(message)[:300]}"),
+                        self._scrub(errors.model_failed(getattr(error, "message", None))),
                         code=getattr(error, "code", None),
                     )
                     return
                 elif kind == "error":
-                    message = getattr(event, "message", None) or "unknown error"
                     yield Failed(
                         "error",
-                        self._scrub(f"The model server reported an error: {str(message)[:300]}"),
+                        self._scrub(errors.server_error(getattr(event, "message", None))),
                         code=getattr(event, "code", None),
                     )
                     return
@@ -282,10 +152,10 @@ class LLM:
         except Exception as exc:  # noqa: BLE001 - a broken stream is an ending, not a crash
             yield self._failure(exc, model)
             return
-        yield Failed("interrupted", "The model stream ended before the reply was complete.")
+        yield Failed("interrupted", errors.STREAM_ENDED_EARLY)
 
     def _failure(self, exc: BaseException, model: str) -> Failed:
-        status, text, code = describe_exception(exc, model)
+        status, text, code = errors.describe_exception(exc, model)
         log.warning(
             "llm.error",
             error_type=type(exc).__name__,

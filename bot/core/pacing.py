@@ -18,11 +18,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.core.clock import Clock, SystemClock
-from bot.discord_front import limits
 
 #: Priorities, lowest first: the write that ends a reply, a reply's first text, progress.
 FINAL = 0
@@ -136,31 +135,49 @@ class Bucket:
             sleeper.cancel()
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A bucket's size: at most ``writes`` per ``window`` seconds."""
+
+    writes: int
+    window: float
+
+
+#: Until told otherwise: 5 writes per 5 s, the size of Discord's message buckets.
+DEFAULT_RATE = Rate(5, 5.0)
+
+
 class Pacer:
-    """All buckets of the bot, created on first use and keyed by bucket name."""
+    """All buckets of the bot, created on first use and keyed by bucket name.
+
+    A bucket's rate is the one for the longest matching key prefix in
+    ``by_prefix`` (``{"webhook:": Rate(5, 5.0)}``), else ``default``.
+    """
 
     def __init__(
         self,
+        default: Rate = DEFAULT_RATE,
         *,
-        channel_writes: int = limits.CHANNEL_WRITES,
-        channel_window: float = limits.CHANNEL_WINDOW,
-        interaction_writes: int = limits.CHANNEL_WRITES,
-        interaction_window: float = limits.CHANNEL_WINDOW,
+        by_prefix: Mapping[str, Rate] | None = None,
         margin: float = DEFAULT_MARGIN,
         clock: Clock | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
-        self._channel = (channel_writes, channel_window)
-        self._interaction = (interaction_writes, interaction_window)
+        self._default = default
+        self._by_prefix = sorted((by_prefix or {}).items(), key=lambda kv: -len(kv[0]))
         self._margin = margin
         self._buckets: dict[str, Bucket] = {}
 
+    def rate(self, key: str) -> Rate:
+        """The configured rate for bucket ``key``."""
+        return next((r for p, r in self._by_prefix if key.startswith(p)), self._default)
+
     def bucket(self, key: str) -> Bucket:
-        """The bucket for ``key`` (``channel:<id>`` or ``webhook:<token hash>``)."""
+        """The bucket for ``key``, created on first use."""
         bucket = self._buckets.get(key)
         if bucket is None:
-            limit, window = self._interaction if key.startswith("webhook:") else self._channel
-            bucket = Bucket(Budget(limit, window, self._margin), self._clock)
+            rate = self.rate(key)
+            bucket = Bucket(Budget(rate.writes, rate.window, self._margin), self._clock)
             self._buckets[key] = bucket
         return bucket
 

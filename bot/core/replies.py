@@ -1,99 +1,160 @@
-"""Runs reply sessions: request -> model stream -> relay -> sink -> log.
+"""The reply service: request -> model stream -> relay -> sink, with events on the bus.
 
-It also tracks the replies in flight, so that shutdown can let them finish for a
-short grace period and then end the rest visibly as interrupted.
+Every front starts its replies here. It keeps a registry of the replies in flight,
+keyed by reply id (a stop button finds its reply there), publishes each reply's
+events (started, throttled text progress, finished) on the :class:`ReplyBus`, and
+on shutdown lets replies finish for a grace period before ending the rest
+visibly as interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
+import uuid
+from dataclasses import dataclass, field
 
 import structlog
 
-from bot.core import reply_log as session
+from bot.core.bus import ReplyBus, ReplyFinished, ReplyProgress, ReplyStarted
 from bot.core.clock import Clock, SystemClock
-from bot.core.llm import LLM, Request
+from bot.core.llm import LLM
 from bot.core.pacing import Pacer
-from bot.core.relay.relay import Outcome, Relay, Sink
-from bot.core.reply_log import SessionInfo
-from bot.discord_front.monitor import RateLimitMonitor
+from bot.core.relay import Layout, Relay
+from bot.core.reply import Ending, Origin, Outcome, Sink
+from bot.core.request import Request
 from bot.logs import get_logger
 
 log = get_logger(__name__)
 
+#: Seconds between a reply's progress events (text is batched in between).
+PROGRESS_INTERVAL = 0.25
+
+
+def new_reply_id() -> str:
+    """A short random id that ties a reply's records and events together."""
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass(eq=False)
+class Reply:
+    """One reply in flight."""
+
+    id: str
+    origin: Origin
+    request: Request
+    relay: Relay
+    task: asyncio.Task[Outcome] = field(init=False)
+
+
+class _Progress:
+    """Batches a reply's text into progress events at most every PROGRESS_INTERVAL."""
+
+    def __init__(self, reply_id: str, bus: ReplyBus, clock: Clock) -> None:
+        self._reply_id = reply_id
+        self._bus = bus
+        self._clock = clock
+        self._pending: list[str] = []
+        self._last = clock.now()
+        self._characters = 0
+        self._deltas = 0
+
+    def __call__(self, text: str) -> None:
+        self._pending.append(text)
+        self._characters += len(text)
+        self._deltas += 1
+        if self._clock.now() - self._last >= PROGRESS_INTERVAL:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            text, self._pending = "".join(self._pending), []
+            self._bus.publish(ReplyProgress(self._reply_id, text, self._characters, self._deltas))
+        self._last = self._clock.now()
+
 
 class ReplyService:
-    """Starts reply sessions and shuts them down cleanly."""
+    """Starts replies, tracks them by id and shuts them down cleanly."""
 
     def __init__(
-        self,
-        llm: LLM,
-        pacer: Pacer,
-        monitor: RateLimitMonitor,
-        *,
-        log_content: bool = False,
-        clock: Clock | None = None,
+        self, llm: LLM, pacer: Pacer, bus: ReplyBus, *, clock: Clock | None = None
     ) -> None:
         self._llm = llm
         self._pacer = pacer
-        self._monitor = monitor
-        self._log_content = log_content
+        self._bus = bus
         self._clock = clock or SystemClock()
-        self._active: set[Relay] = set()
-        self._tasks: set[asyncio.Task[Outcome]] = set()
+        self._replies: dict[str, Reply] = {}
         self.accepting = True
 
     @property
     def active(self) -> int:
         """Replies in flight."""
-        return len(self._active)
+        return len(self._replies)
 
-    async def reply(self, request: Request, sink: Sink, info: SessionInfo) -> Outcome:
-        """Stream one reply into ``sink`` and log the session."""
-        started_at = self._clock.now()
-        info = dataclasses.replace(info, session_id=SessionInfo.new_id())
+    def get(self, reply_id: str) -> Reply | None:
+        """The reply in flight with this id, if any."""
+        return self._replies.get(reply_id)
+
+    def stop(self, reply_id: str, ending: Ending = "stopped") -> bool:
+        """End a reply in flight now, keeping its text; False if it is not running."""
+        reply = self._replies.get(reply_id)
+        if reply is None:
+            return False
+        reply.relay.stop(ending)
+        return True
+
+    def spawn(self, request: Request, sink: Sink, layout: Layout, origin: Origin) -> Reply:
+        """Start one reply into ``sink``; it runs as a tracked task."""
+        reply_id = new_reply_id()
+        progress = _Progress(reply_id, self._bus, self._clock)
         relay = Relay(
-            sink, self._pacer, model=request.model, clock=self._clock, started_at=started_at
+            sink,
+            self._pacer,
+            layout,
+            model=request.model,
+            clock=self._clock,
+            started_at=self._clock.now(),
+            on_text=progress,
         )
-        rate_limited_before = self._monitor.count(info.bucket)
-        self._active.add(relay)
-        with structlog.contextvars.bound_contextvars(session_id=info.session_id):
-            session.started(info, log_content=self._log_content)
+        reply = Reply(reply_id, origin, request, relay)
+        self._replies[reply_id] = reply
+        reply.task = asyncio.create_task(self._run(reply, progress), name=f"reply-{reply_id}")
+        return reply
+
+    async def _run(self, reply: Reply, progress: _Progress) -> Outcome:
+        request = reply.request
+        with structlog.contextvars.bound_contextvars(session_id=reply.id):
+            self._bus.publish(ReplyStarted(reply.id, reply.origin, request.model, request.prompt))
             try:
-                outcome = await relay.run(self._llm.stream(request))
+                return await reply.relay.run(self._llm.stream(request))
             finally:
-                self._active.discard(relay)
+                self._replies.pop(reply.id, None)
                 # Interaction buckets are one per reply: drop the idle ones.
                 self._pacer.forget_idle()
-                session.finished(
-                    info,
-                    relay.outcome(),
-                    rate_limited=self._monitor.count(info.bucket) - rate_limited_before,
-                    reply_text=relay.text() if self._log_content else None,
+                progress.flush()
+                self._bus.publish(
+                    ReplyFinished(
+                        reply.id,
+                        reply.origin,
+                        request.model,
+                        request.prompt,
+                        reply.relay.outcome(),
+                        reply.relay.text(),
+                    )
                 )
-        return outcome
-
-    def spawn(self, request: Request, sink: Sink, info: SessionInfo) -> asyncio.Task[Outcome]:
-        """Run :meth:`reply` as a tracked task."""
-        task = asyncio.create_task(self.reply(request, sink, info), name="reply")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     async def shutdown(self, grace: float) -> None:
         """Stop accepting, give replies ``grace`` seconds, then interrupt the rest."""
         self.accepting = False
-        tasks = set(self._tasks)
+        tasks = {reply.task for reply in self._replies.values()}
         if not tasks:
             return
         log.info("replies.draining", active=len(tasks), grace_s=grace)
         _, pending = await asyncio.wait(tasks, timeout=grace)
         if pending:
             log.warning("replies.interrupting", active=len(pending))
-            for relay in list(self._active):
-                relay.stop("shutdown")
+            for reply in list(self._replies.values()):
+                reply.relay.stop("shutdown")
             await asyncio.wait(pending, timeout=15.0)
         for task in pending:
             if not task.done():

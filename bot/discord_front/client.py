@@ -9,12 +9,11 @@ import discord
 from discord.ext import commands
 
 from bot import health
+from bot.app import App
 from bot.config import Settings
-from bot.core.llm import LLM
-from bot.core.pacing import Pacer
 from bot.core.replies import ReplyService
 from bot.discord_front.monitor import RateLimitMonitor
-from bot.logs import SecretScrubber, get_logger
+from bot.logs import get_logger
 
 log = get_logger(__name__)
 
@@ -34,16 +33,15 @@ def intents() -> discord.Intents:
 class RelayBot(commands.Bot):
     """A bot that answers mentions and ``/chat`` with streamed model replies."""
 
+    app: App
     settings: Settings
-    llm: LLM
     replies: ReplyService
     monitor: RateLimitMonitor
 
     def __init__(
         self,
-        settings: Settings,
+        app: App,
         *,
-        llm: LLM | None = None,
         grace: float | None = None,
         **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
     ) -> None:
@@ -60,24 +58,12 @@ class RelayBot(commands.Bot):
             http_trace=self.monitor.trace_config(),
             **options,
         )
-        self.settings = settings
-        self.grace = settings.shutdown_grace if grace is None else grace
-        self.heartbeat_file = health.heartbeat_path(settings.data_dir)
+        self.app = app
+        self.settings = app.settings
+        self.replies = app.replies
+        self.grace = self.settings.shutdown_grace if grace is None else grace
+        self.heartbeat_file = health.heartbeat_path(self.settings.data_dir)
         self._heartbeat: asyncio.Task[None] | None = None
-        scrubber = SecretScrubber(settings.secrets())
-        self.llm = llm or LLM.connect(
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            timeout=settings.openai_timeout,
-            scrub=scrubber.scrub,
-        )
-        pacer = Pacer(
-            channel_writes=settings.channel_writes,
-            channel_window=settings.channel_window,
-            interaction_writes=settings.interaction_writes,
-            interaction_window=settings.interaction_window,
-        )
-        self.replies = ReplyService(self.llm, pacer, self.monitor, log_content=settings.log_content)
 
     async def setup_hook(self) -> None:
         """Load the extensions and sync slash commands."""
@@ -140,4 +126,3 @@ class RelayBot(commands.Bot):
             self._heartbeat.cancel()
         health.clear_heartbeat(self.heartbeat_file)
         await super().close()
-        await self.llm.close()

@@ -1,13 +1,22 @@
-"""What a reply looks like: the live indicator, endings and the latency footer."""
+"""What a reply looks like in Discord: messages, live indicator, notices and footer.
+
+Messages hold at most 2000 characters; while a reply streams its last message
+ends with the live indicator, and at the end with the ending notice and the
+latency footer.
+
+:class:`MessageLayout` is the Discord :class:`~bot.core.relay.Layout`: it cuts a
+growing reply into messages (see :mod:`bot.discord_front.split`) and draws each.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-from bot.discord_front.split import open_fence
-
-Ending = Literal["completed", "incomplete", "failed", "error", "interrupted", "stopped", "shutdown"]
+from bot.core import errors
+from bot.core.relay import ReplyState
+from bot.core.reply import Ending
+from bot.discord_front.limits import MESSAGE_LIMIT
+from bot.discord_front.split import FENCE_RESERVE, discord_len, open_fence, take_chunk
 
 LIVE_INDICATOR = "⏳"
 # Room kept under the body while live: the indicator line needs ~40 characters, but
@@ -15,7 +24,6 @@ LIVE_INDICATOR = "⏳"
 # completed reply never has to cut text it already showed to make the footer fit.
 LIVE_RESERVE = 160
 _MAX_MODEL = 60
-_MAX_NOTICE = 300
 
 
 @dataclass(frozen=True)
@@ -62,27 +70,9 @@ def live(body: str, tokens: int, status: str | None = None) -> str:
     return f"{_close_fence(body)}\n{line}"
 
 
-def notice(ending: Ending, detail: str | None) -> str | None:
-    """The line that explains a reply that did not simply complete."""
-    text: str | None
-    if ending == "completed":
-        text = None
-    elif ending == "incomplete":
-        text = f"⚠️ Cut off: {detail or 'the server stopped the reply early'}."
-    elif ending == "stopped":
-        text = "⏹️ Stopped."
-    elif ending == "shutdown":
-        text = "⚠️ Interrupted: the bot restarted before this reply finished."
-    else:
-        text = f"❌ {detail or 'The reply failed.'}"
-    if text is not None and len(text) > _MAX_NOTICE:
-        text = text[: _MAX_NOTICE - 1] + "…"
-    return text
-
-
 def final_tail(ending: Ending, detail: str | None, stats: Stats) -> str:
     """The lines under the last message: an optional notice, then the footer."""
-    lines = [notice(ending, detail), footer(stats)]
+    lines = [errors.notice(ending, detail), footer(stats)]
     return "\n".join(line for line in lines if line)
 
 
@@ -91,3 +81,45 @@ def final(body: str, tail: str) -> str:
     if not body.strip():
         return tail
     return f"{_close_fence(body.rstrip())}\n{tail}"
+
+
+class MessageLayout:
+    """Discord messages: ``limit`` characters each, as Discord counts them."""
+
+    def __init__(self, limit: int = MESSAGE_LIMIT) -> None:
+        self._limit = limit
+
+    def _tail(self, state: ReplyState) -> str:
+        usage = state.usage
+        stats = Stats(
+            model=state.model,
+            first_token=state.first_token,
+            total=state.elapsed(),
+            output_tokens=usage.output_tokens if usage else state.deltas,
+            exact_tokens=usage is not None,
+        )
+        tail = final_tail(state.ending, state.detail, stats)
+        if state.ending == "completed" and state.characters == 0:
+            tail = f"*{errors.EMPTY_REPLY}*\n" + tail
+        return tail
+
+    def paginate(self, body: str, state: ReplyState, keep: int) -> tuple[list[str], str]:
+        """Cut full messages off ``body``, keeping room for what goes under the text."""
+        # Room for the body: the limit less the lines under it and a fence close.
+        decoration = discord_len(self._tail(state)) + 1 if state.done else LIVE_RESERVE
+        room = self._limit - decoration - FENCE_RESERVE
+        full: list[str] = []
+        while discord_len(body) > room:
+            # Cut after what the message already shows, so no shown text vanishes.
+            head, body = take_chunk(body, room, keep=keep)
+            full.append(head)
+            keep = 0
+        return full, body
+
+    def render(self, body: str, state: ReplyState) -> str | None:
+        """The current message: live with the indicator, or final with the footer."""
+        if state.done:
+            return final(body, self._tail(state))
+        if not body.strip() and state.status is None:
+            return None  # nothing to show yet: the typing indicator or "thinking" covers it
+        return live(body, state.deltas, state.status)

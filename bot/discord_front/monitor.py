@@ -17,13 +17,21 @@ from bot.logs import get_logger
 
 log = get_logger(__name__)
 
+#: Bucket keys: ``channel:<id>`` for a channel, ``webhook:<hash>`` for an interaction token.
+CHANNEL_PREFIX = "channel:"
+INTERACTION_PREFIX = "webhook:"
 _CHANNEL = re.compile(r"/channels/(\d+)/")
 _WEBHOOK = re.compile(r"/webhooks/\d+/([^/?]+)")
 
 
 def token_key(token: str) -> str:
     """A bucket key for an interaction token that does not reveal the token."""
-    return "webhook:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return INTERACTION_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def channel_key(channel_id: int) -> str:
+    """The bucket key for writes in one channel."""
+    return f"{CHANNEL_PREFIX}{channel_id}"
 
 
 def key_for_path(path: str) -> str | None:
@@ -31,7 +39,7 @@ def key_for_path(path: str) -> str | None:
     if (match := _WEBHOOK.search(path)) is not None:
         return token_key(match.group(1))
     if (match := _CHANNEL.search(path)) is not None:
-        return f"channel:{match.group(1)}"
+        return channel_key(int(match.group(1)))
     return None
 
 

@@ -7,9 +7,9 @@ from typing import TypeVar
 
 import discord
 
-from bot.core.relay.relay import SinkGoneError
+from bot.core.reply import SinkGoneError
 from bot.discord_front import limits
-from bot.discord_front.monitor import token_key
+from bot.discord_front.monitor import RateLimitMonitor, channel_key, token_key
 
 T = TypeVar("T")
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -33,18 +33,35 @@ async def _guard(call: Awaitable[T]) -> T:
         raise
 
 
-class ChannelSink:
-    """Replies to a message: the first message answers it, the rest follow in the channel."""
+class _Counted:
+    """Counts the 429s Discord gave this sink's bucket since the sink was made."""
 
-    def __init__(self, message: discord.Message) -> None:
-        self._source = message
-        self._channel = message.channel
-        self._messages: list[discord.Message] = []
+    def __init__(self, monitor: RateLimitMonitor | None, bucket: str) -> None:
+        self._monitor = monitor
+        self._bucket = bucket
+        self._before = monitor.count(bucket) if monitor else 0
 
     @property
     def bucket(self) -> str:
-        """Edits in one channel share Discord's per-channel bucket."""
-        return f"channel:{self._channel.id}"
+        """The pacing bucket this sink's writes count against."""
+        return self._bucket
+
+    def rate_limited(self) -> int:
+        """429s on this sink's bucket since it was made."""
+        return self._monitor.count(self._bucket) - self._before if self._monitor else 0
+
+
+class ChannelSink(_Counted):
+    """Replies to a message: the first message answers it, the rest follow in the channel.
+
+    Edits in one channel share Discord's per-channel bucket.
+    """
+
+    def __init__(self, message: discord.Message, monitor: RateLimitMonitor | None = None) -> None:
+        super().__init__(monitor, channel_key(message.channel.id))
+        self._source = message
+        self._channel = message.channel
+        self._messages: list[discord.Message] = []
 
     @property
     def existing(self) -> int:
@@ -66,18 +83,23 @@ class ChannelSink:
         await _guard(self._messages[index].edit(content=content, allowed_mentions=NO_MENTIONS))
 
 
-class InteractionSink:
-    """Writes into a deferred interaction's original response, then followups."""
+class InteractionSink(_Counted):
+    """Writes into a deferred interaction's original response, then followups.
 
-    def __init__(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    Webhook requests are limited per interaction token, apart from the channel.
+    """
+
+    def __init__(
+        self,
+        interaction: discord.Interaction,
+        *,
+        ephemeral: bool,
+        monitor: RateLimitMonitor | None = None,
+    ) -> None:
+        super().__init__(monitor, token_key(interaction.token))
         self._interaction = interaction
         self._ephemeral = ephemeral
         self._followups: list[discord.WebhookMessage] = []
-
-    @property
-    def bucket(self) -> str:
-        """Webhook requests are limited per interaction token, apart from the channel."""
-        return token_key(self._interaction.token)
 
     @property
     def existing(self) -> int:

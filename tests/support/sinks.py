@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.relay.relay import SinkGoneError
+from bot.core.reply import SinkGoneError
 from bot.discord_front.limits import MESSAGE_LIMIT
 from tests.support.clock import FakeClock
 
@@ -28,6 +28,9 @@ class RecordingSink:
     @property
     def writes(self) -> int:
         return len(self.log)
+
+    def rate_limited(self) -> int:
+        return 0
 
     async def send(self, content: str) -> None:
         await self._check(content)

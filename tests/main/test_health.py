@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot import health
-from tests.integration.test_entrypoint import run_bot
+from tests.support.process import run_bot
 
 
 async def healthcheck(data_dir) -> tuple[int | None, str]:

@@ -6,8 +6,8 @@ import itertools
 import re
 
 from bot.discord_front import layout as render
-from tests.fakes.responses_server import Script, unknown_event, web_search_events
-from tests.integration.conftest import CHANNEL, MODEL
+from tests.fakes.responses_api import Script, unknown_event, web_search_events
+from tests.support.harness import CHANNEL, MODEL
 
 FOOTER_RE = re.compile(
     rf"^-# {MODEL} · first token \d+\.\d\d s · total \d+\.\d\d s · (\d+) tokens · \d+ tok/s$"

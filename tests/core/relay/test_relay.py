@@ -5,14 +5,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.core.llm import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
+from bot.core.events import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
 from bot.core.pacing import Pacer
-from bot.core.relay.relay import Relay
+from bot.core.relay import Relay
 from bot.discord_front import layout as render
 from bot.discord_front import limits
 from bot.discord_front.split import open_fence
 from tests.support.clock import FakeClock
 from tests.support.sinks import RecordingSink
+
+LAYOUT = render.MessageLayout()
 
 
 def script(
@@ -35,7 +37,7 @@ def completed(tokens: int) -> Finished:
 
 
 async def run_relay(clock, sink, events, *, seconds: float = 60.0, pacer=None):
-    relay = Relay(sink, pacer or Pacer(clock=clock), model="test-model", clock=clock)
+    relay = Relay(sink, pacer or Pacer(clock=clock), LAYOUT, model="test-model", clock=clock)
     task = asyncio.create_task(relay.run(events))
     await clock.advance(seconds)
     return relay, await task
@@ -175,7 +177,7 @@ async def test_deleted_message_stops_the_stream():
         finally:
             closed.set()
 
-    relay = Relay(sink, Pacer(clock=clock), model="m", clock=clock)
+    relay = Relay(sink, Pacer(clock=clock), LAYOUT, model="m", clock=clock)
     task = asyncio.create_task(relay.run(events()))
     await clock.advance(2.5)
     sink.gone = True
@@ -198,7 +200,7 @@ async def test_shutdown_stop_marks_reply_and_keeps_text():
     clock = FakeClock()
     sink = RecordingSink(clock)
     deltas = [f"{i} " for i in range(1000)]
-    relay = Relay(sink, Pacer(clock=clock), model="m", clock=clock)
+    relay = Relay(sink, Pacer(clock=clock), LAYOUT, model="m", clock=clock)
     task = asyncio.create_task(relay.run(script(clock, deltas, 0.05, completed(1000))))
     await clock.advance(3)
     relay.stop("shutdown")
@@ -214,7 +216,7 @@ async def test_two_replies_in_one_channel_share_the_budget_fairly():
     clock = FakeClock()
     pacer = Pacer(clock=clock)
     sinks = [RecordingSink(clock), RecordingSink(clock)]
-    relays = [Relay(s, pacer, model="m", clock=clock) for s in sinks]
+    relays = [Relay(s, pacer, LAYOUT, model="m", clock=clock) for s in sinks]
     deltas = [f"{i} " for i in range(200)]
     tasks = [
         asyncio.create_task(r.run(script(clock, deltas, 0.05, completed(200)))) for r in relays

@@ -22,7 +22,7 @@ from openai.types.responses import (
     ResponseTextDeltaEvent,
 )
 
-from tests.fakes.responses_server import (
+from tests.fakes.responses_api import (
     FakeResponses,
     Script,
     pause,

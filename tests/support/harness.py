@@ -1,48 +1,26 @@
-"""The real bot (discord.py + AsyncOpenAI) against the fake Discord and fake Responses API."""
+"""The real bot (discord.py + AsyncOpenAI) against the fake Discord and fake Responses API.
+
+The fixtures that build it are in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
-import structlog
-
+from bot.app import App
 from bot.config import Settings
 from bot.discord_front.client import RelayBot
-from tests.fakes.discord_server import FakeDiscord, FakeMessage
-from tests.fakes.responses_server import FakeResponses
+from tests.fakes.discord_api import FakeDiscord, FakeMessage
+from tests.fakes.responses_api import FakeResponses
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "gpt-test"
 OTHER_MODEL = "gpt-other"
 FOOTER = f"-# {MODEL} · "
 CHANNEL = 10
-
-
-@pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    fake.patch_discord(monkeypatch)
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
-async def model_fake() -> AsyncIterator[FakeResponses]:
-    fake = FakeResponses()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 def make_settings(discord_fake: FakeDiscord, model_fake: FakeResponses, **overrides) -> Settings:
@@ -57,6 +35,17 @@ def make_settings(discord_fake: FakeDiscord, model_fake: FakeResponses, **overri
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings, discord_fake: FakeDiscord, **options: Any
+) -> AsyncIterator[RelayBot]:
+    """The real bot, wired by :class:`App`, logged in to the fake until the block ends."""
+    async with App.build(settings) as app:
+        bot = RelayBot(app, **options)
+        async with discord_fake.running(bot):
+            yield bot
 
 
 @dataclass
@@ -90,21 +79,3 @@ class Harness:
                 break
             out.append(m)
         return out
-
-
-@pytest.fixture
-def make_harness(
-    discord_fake: FakeDiscord, model_fake: FakeResponses, tmp_path: Path
-) -> Callable[..., Any]:
-    """``async with make_harness(**settings) as h`` runs the bot until the block ends."""
-
-    @contextlib.asynccontextmanager
-    async def run(**overrides: Any) -> AsyncIterator[Harness]:
-        overrides.setdefault("data_dir", str(tmp_path / "data"))
-        settings = make_settings(discord_fake, model_fake, **overrides)
-        bot = RelayBot(settings, grace=2.0, guild_ready_timeout=0.1)
-        with structlog.testing.capture_logs() as records:
-            async with discord_fake.running(bot):
-                yield Harness(bot, discord_fake, model_fake, records)
-
-    return run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.discord_front import layout as render
-from tests.fakes.responses_server import Script, pause
+from tests.fakes.responses_api import Script, pause
 
 
 async def final_reply(h):

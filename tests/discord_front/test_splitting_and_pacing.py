@@ -7,8 +7,8 @@ import itertools
 
 from bot.discord_front import layout as render
 from bot.discord_front.split import open_fence
-from tests.fakes.responses_server import Script
-from tests.integration.conftest import CHANNEL
+from tests.fakes.responses_api import Script
+from tests.support.harness import CHANNEL
 
 
 def long_reply_with_code() -> str:

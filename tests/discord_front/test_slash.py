@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.discord_front import layout as render
-from tests.fakes.responses_server import Script
-from tests.integration.conftest import CHANNEL, OTHER_MODEL
+from tests.fakes.responses_api import Script
+from tests.support.harness import CHANNEL, OTHER_MODEL
 
 
 async def test_chat_passes_model_system_and_sampling_options(make_harness):

@@ -1,3 +1,4 @@
+from bot.core import errors
 from bot.discord_front import layout as render
 
 
@@ -35,8 +36,8 @@ def test_final_has_no_indicator():
 
 
 def test_notices_for_every_ending():
-    assert render.notice("completed", None) is None
-    assert "restarted" in (render.notice("shutdown", None) or "")
-    assert render.notice("failed", "The model failed: boom") == "❌ The model failed: boom"
-    assert render.notice("interrupted", None) == "❌ The reply failed."
-    assert len(render.notice("error", "x" * 1000) or "") == 300
+    assert errors.notice("completed", None) is None
+    assert "restarted" in (errors.notice("shutdown", None) or "")
+    assert errors.notice("failed", "The model failed: boom") == "❌ The model failed: boom"
+    assert errors.notice("interrupted", None) == "❌ The reply failed."
+    assert len(errors.notice("error", "x" * 1000) or "") == 300

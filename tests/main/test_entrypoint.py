@@ -4,38 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
-from pathlib import Path
 
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.responses_server import FakeResponses, Script
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.responses_api import FakeResponses, Script
+from tests.support.process import clean_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "sk-test-secret-value-123"
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "OPENAI_", "BOT_"))}
-    env.update(extra)
-    return env
-
-
-async def run_bot(
-    env: dict[str, str], *args: str, module: str = "bot", cwd: Path = ROOT
-) -> asyncio.subprocess.Process:
-    """``python -m <module> <args>`` with ``env``; the project importable from any ``cwd``."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        *args,
-        cwd=cwd,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_missing_setting_is_one_line_and_exit_2(tmp_path):

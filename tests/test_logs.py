@@ -4,12 +4,17 @@ import logging
 
 import structlog
 
-from bot.logs import REDACTED, configure_logging, get_logger
+from bot.logs import REDACTED, SecretScrubber, configure_logging, get_logger
 
 
 def test_json_lines_and_secrets_scrubbed_from_all_loggers():
     stream = io.StringIO()
-    configure_logging(log_format="json", level="INFO", secrets=["sk-very-secret"], stream=stream)
+    configure_logging(
+        log_format="json",
+        level="INFO",
+        scrubber=SecretScrubber(["sk-very-secret"]),
+        stream=stream,
+    )
     try:
         get_logger("bot.test").info(
             "hello", key="sk-very-secret", nested={"a": ["x sk-very-secret"]}

@@ -12,7 +12,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakes.discord_server import EPHEMERAL, FakeDiscord
+from tests.fakes.discord_api import EPHEMERAL, FakeDiscord
 
 CHANNEL = 10
 

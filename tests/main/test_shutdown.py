@@ -7,9 +7,9 @@ import json
 import signal
 import time
 
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.responses_server import FakeResponses, Script
-from tests.integration.test_entrypoint import clean_env, run_bot
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.responses_api import FakeResponses, Script
+from tests.support.process import clean_env, run_bot
 
 
 async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(tmp_path):

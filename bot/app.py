@@ -1,0 +1,98 @@
+"""The one place that wires the application: settings in, a running core out.
+
+Every front (the Discord client today) takes an :class:`App` and uses its parts;
+none of them builds a model client, a pacer or a reply service of its own::
+
+    async with App.build(settings, scrubber=scrubber) as app:
+        bot = RelayBot(app)
+        ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from bot.config import Settings
+from bot.core.bus import ReplyBus
+from bot.core.clock import Clock, SystemClock
+from bot.core.llm import LLM
+from bot.core.pacing import Pacer, Rate
+from bot.core.replies import ReplyService
+from bot.core.reply_log import ReplyLog
+from bot.core.request import Defaults, RequestBuilder
+from bot.discord_front.monitor import INTERACTION_PREFIX
+from bot.logs import SecretScrubber
+
+
+@dataclass
+class App:
+    """The core's parts, built once from the settings."""
+
+    settings: Settings
+    scrubber: SecretScrubber
+    llm: LLM
+    pacer: Pacer
+    bus: ReplyBus
+    replies: ReplyService
+    requests: RequestBuilder
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        scrubber: SecretScrubber | None = None,
+        llm: LLM | None = None,
+        clock: Clock | None = None,
+    ) -> App:
+        """Build every part; ``llm`` and ``clock`` may be replaced (tests, benchmarks)."""
+        scrubber = scrubber or SecretScrubber(settings.secrets())
+        clock = clock or SystemClock()
+        llm = llm or LLM.connect(
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=settings.openai_timeout,
+            scrub=scrubber.scrub,
+        )
+        pacer = Pacer(
+            Rate(settings.channel_writes, settings.channel_window),
+            by_prefix={
+                INTERACTION_PREFIX: Rate(settings.interaction_writes, settings.interaction_window)
+            },
+            clock=clock,
+        )
+        bus = ReplyBus()
+        return cls(
+            settings=settings,
+            scrubber=scrubber,
+            llm=llm,
+            pacer=pacer,
+            bus=bus,
+            replies=ReplyService(llm, pacer, bus, clock=clock),
+            requests=RequestBuilder(
+                Defaults(settings.model, settings.system_prompt, settings.models)
+            ),
+        )
+
+    async def start(self) -> None:
+        """Start the bus listeners (needs a running event loop)."""
+        self.bus.listen(ReplyLog(log_content=self.settings.log_content), name="reply-log")
+
+    async def close(self) -> None:
+        """Let the listeners drain, then close the model client."""
+        await self.bus.close()
+        await self.llm.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

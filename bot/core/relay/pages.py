@@ -1,0 +1,92 @@
+"""Which page of a reply to write next, and with what: the relay's bookkeeping.
+
+A reply is written as a sequence of pages (for Discord, messages of at most 2000
+characters). The front's :class:`Layout` decides where a page is full and how a
+page looks; :class:`Pages` remembers what each page shows, so a page that has
+reached its final form is never written again, and text a page already showed
+never vanishes from it when the page fills up.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.relay.state import ReplyState
+
+
+class Layout(Protocol):
+    """How a growing text becomes pages: a front's page size, markup and decorations."""
+
+    def paginate(self, body: str, state: ReplyState, keep: int) -> tuple[list[str], str]:
+        """Cut full pages off the front of ``body``.
+
+        Returns the final content of each full page and the text left for the
+        current page. ``keep`` is how much of ``body`` the current page already
+        shows: a cut should not fall before it.
+        """
+        ...
+
+    def render(self, body: str, state: ReplyState) -> str | None:
+        """The current page's content, or ``None`` when there is nothing to show yet."""
+        ...
+
+
+class Pages:
+    """The pages written so far and the text of the current one."""
+
+    def __init__(self, layout: Layout, existing: int = 0) -> None:
+        self._layout = layout
+        self._sealed: list[str] = []  # final content of every page before the current one
+        self._written: list[str | None] = [None] * existing
+        self._settled = 0  # leading sealed pages already written in their final form
+        self._body = ""  # the current page's text
+        self._shown = 0  # body characters the current page showed in its last write
+        self._rendered = 0  # body characters of the content _current() returned last
+
+    @property
+    def count(self) -> int:
+        """Pages that exist (written at least once, or existing before the reply)."""
+        return len(self._written)
+
+    def _current(self, state: ReplyState) -> str | None:
+        """Seal full pages; return the content the current page should have."""
+        body = self._body + state.take_text()
+        full, body = self._layout.paginate(body, state, self._shown)
+        if full:
+            self._sealed.extend(full)
+            self._shown = 0
+        self._body = body
+        self._rendered = len(body)
+        return self._layout.render(body, state)
+
+    def next_write(self, state: ReplyState) -> tuple[int, str] | None:
+        """The page to write now and its content, or ``None`` when all is shown."""
+        current = self._current(state)
+        sealed, written = self._sealed, self._written
+        while (
+            self._settled < len(sealed)
+            and self._settled < len(written)
+            and written[self._settled] == sealed[self._settled]
+        ):
+            self._settled += 1
+        if self._settled < len(sealed):
+            return self._settled, sealed[self._settled]
+        index = len(sealed)
+        if current is None:
+            return None
+        if index < len(written) and written[index] == current:
+            return None
+        return index, current
+
+    def is_new(self, index: int) -> bool:
+        """Whether writing page ``index`` creates it (rather than editing it)."""
+        return index >= len(self._written)
+
+    def record(self, index: int, content: str) -> None:
+        """Remember that page ``index`` now shows ``content``."""
+        if index < len(self._written):
+            self._written[index] = content
+        else:
+            self._written.append(content)
+        if index == len(self._sealed):
+            self._shown = self._rendered

@@ -1,0 +1,79 @@
+"""The types every part of a reply shares: where it is written, who asked, how it ended.
+
+A front provides a :class:`Sink` (where pages of a reply are written) and an
+:class:`Origin` (who asked and where, in the front's own terms); the core hands
+back an :class:`Outcome` when the reply has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.core.events import Usage
+
+Ending = Literal["completed", "incomplete", "failed", "error", "interrupted", "stopped", "shutdown"]
+
+
+class SinkGoneError(Exception):
+    """The reply's page is gone (deleted, or the place it was written in expired)."""
+
+
+class Sink(Protocol):
+    """Where a reply is written, page by page: a channel message, an interaction response."""
+
+    @property
+    def bucket(self) -> str:
+        """The pacing bucket its writes count against (e.g. ``channel:<id>``)."""
+        ...
+
+    @property
+    def existing(self) -> int:
+        """Pages that exist before the first write (1 for a deferred interaction)."""
+        ...
+
+    async def send(self, content: str) -> None:
+        """Create the next page of the reply."""
+        ...
+
+    async def edit(self, index: int, content: str) -> None:
+        """Replace the content of page ``index`` of the reply."""
+        ...
+
+    def rate_limited(self) -> int:
+        """How many of this sink's requests the platform answered with 429 so far."""
+        ...
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked for a reply and where, in the terms of the front that took the request.
+
+    ``trigger`` names how the front was asked (``mention``, ``slash``, ...);
+    ``where`` holds the front's own location fields (for Discord: guild and channel
+    ids). Both go into the reply's log records as they are.
+    """
+
+    trigger: str
+    user_id: int | str
+    where: Mapping[str, int | str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a reply ended, with the numbers for the canonical log record."""
+
+    ending: Ending
+    detail: str | None
+    response_id: str | None
+    first_token: float | None
+    total: float
+    usage: Usage | None
+    deltas: int
+    characters: int
+    writes: int
+    messages: int
+    write_errors: int
+    final_written: bool
+    rate_limited: int = 0

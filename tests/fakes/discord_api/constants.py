@@ -1,0 +1,45 @@
+"""Discord's numbers as the fake uses them: API prefix, flags, limits, opcodes, types.
+
+The content and embed limits are Discord's documented ones; the fake answers 400/50035
+past them (validation.py), so a bot that passes here fits real Discord too.
+"""
+
+from __future__ import annotations
+
+API_PREFIX = "/api/v10"
+DISCORD_EPOCH_MS = 1_420_070_400_000
+ALL_PERMISSIONS = "2251799813685247"
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+SUPPRESS_EMBEDS = 1 << 2
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_EMBED_TITLE = 256
+MAX_EMBED_DESCRIPTION = 4096
+MAX_EMBED_FOOTER = 2048
+MAX_EMBED_AUTHOR = 256
+MAX_EMBED_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_EMBED_TOTAL = 6000
+
+# Gateway opcodes.
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_RESUME = 6
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+# Interaction types and callback types.
+INTERACTION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+CALLBACK_PONG = 1
+CALLBACK_MESSAGE = 4
+CALLBACK_DEFERRED_MESSAGE = 5
+CALLBACK_DEFERRED_UPDATE = 6
+CALLBACK_UPDATE_MESSAGE = 7
+CALLBACK_AUTOCOMPLETE = 8
