@@ -1,4 +1,4 @@
-"""Write budgets per Discord rate-limit bucket, shared fairly by every reply.
+"""Write budgets per rate-limit bucket (a channel, an interaction token), shared fairly.
 
 Each bucket (one channel, or one interaction token) hands out write slots:
 
