@@ -34,7 +34,7 @@ COPY --from=build --chown=relaybot:relaybot /app/.venv /app/.venv
 WORKDIR /app
 USER relaybot
 # Fail the build, not the deployment, if the installed bot cannot import.
-RUN python -c "import bot.__main__, bot.client, cogs.chat"
+RUN python -c "import bot.__main__, bot.discord_front.client, cogs.chat"
 VOLUME ["/data"]
 # The bot drains replies on SIGTERM (BOT_SHUTDOWN_GRACE, default 10 s) and exits 0.
 STOPSIGNAL SIGTERM
