@@ -1,12 +1,14 @@
 """One structlog pipeline for the bot's records and for discord.py, openai and httpx2.
 
 JSON lines when stdout is not a terminal (or when asked), readable console output
-otherwise. Known secrets are scrubbed from every record before it is rendered.
+otherwise, coloured only on a terminal and never with ``NO_COLOR`` set. Known
+secrets are scrubbed from every record before it is rendered.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from typing import Literal, TextIO
@@ -47,6 +49,17 @@ class SecretScrubber:
         return {k: self._clean(v) for k, v in event_dict.items()}
 
 
+def wants_json(log_format: LogFormat, stream: TextIO | None = None) -> bool:
+    """JSON when asked, or in ``auto`` mode when ``stream`` (stdout) is not a terminal."""
+    stream = sys.stdout if stream is None else stream
+    return log_format == "json" or (log_format == "auto" and not stream.isatty())
+
+
+def wants_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _drop_color_message(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     event_dict.pop("color_message", None)
     return event_dict
@@ -62,7 +75,7 @@ def configure_logging(
     """Route structlog and stdlib logging through one formatter on ``stream``."""
     stream = sys.stdout if stream is None else stream
     scrubber = scrubber or SecretScrubber(())
-    as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
+    as_json = wants_json(log_format, stream)
 
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -77,7 +90,7 @@ def configure_logging(
         renderer = structlog.processors.JSONRenderer()
         final_pre: list[Processor] = [structlog.processors.dict_tracebacks]
     else:
-        renderer = structlog.dev.ConsoleRenderer()
+        renderer = structlog.dev.ConsoleRenderer(colors=wants_color(stream))
         final_pre = []
 
     structlog.configure(

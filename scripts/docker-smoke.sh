@@ -4,7 +4,7 @@
 # the footer, the container turns healthy, `docker stop` exits 0 within the grace
 # period (an in-flight reply is marked interrupted), and the bot runs as non-root.
 #
-#   eval "$(../shared/tools/docker-base.sh)"   # where no registry is reachable
+#   PYTHON_IMAGE=<a local Python 3.11+ image>    # where Docker Hub is not reachable
 #   scripts/docker-smoke.sh
 #
 # DOCKER (default: docker) is the engine command; PYTHON_IMAGE the base image.

@@ -45,5 +45,44 @@ def test_base_url_makes_key_optional():
 def test_bad_settings_name_the_variable(env, variable):
     with pytest.raises(ConfigError) as info:
         load_settings(env)
-    assert info.value.variable == variable
+    assert info.value.variables == [variable]
     assert str(info.value).startswith(variable + ": ")
+
+
+def test_every_problem_is_collected_in_reading_order():
+    env = {
+        "OPENAI_API_KEY": "k",
+        "BOT_GUILD_ID": "my-server",
+        "BOT_LOG_LEVEL": "verbose",
+        "BOT_LOG_CONTENT": "maybe",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert info.value.variables == [
+        "DISCORD_TOKEN",
+        "BOT_GUILD_ID",
+        "BOT_LOG_LEVEL",
+        "BOT_LOG_CONTENT",
+    ]
+    assert str(info.value).splitlines()[2] == (
+        "BOT_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, got 'verbose'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("models", "problem"),
+    [
+        ("a,,b", "entry 2 of 3 is empty in 'a,,b'"),
+        ("a,b,", "entry 3 of 3 is empty in 'a,b,'"),
+        ("a," + "x" * 101, "entry 2 ('xxxxxxxxxxxxxxxxxxxx'…) is longer than 100 characters"),
+        (",".join(f"m{i}" for i in range(26)), "lists 26 entries; at most 25 are allowed"),
+    ],
+)
+def test_bot_models_says_which_entry_is_wrong(models, problem):
+    with pytest.raises(ConfigError) as info:
+        load_settings({**BASE, "BOT_MODELS": models})
+    assert [str(p) for p in info.value.problems] == [f"BOT_MODELS: {problem}"]
+
+
+def test_the_log_level_is_case_insensitive():
+    assert load_settings({**BASE, "BOT_LOG_LEVEL": "debug"}).log_level == "DEBUG"

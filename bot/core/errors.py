@@ -79,42 +79,64 @@ def _api_message(exc: openai.APIStatusError) -> str:
     return str(message or exc.message)[:_MAX_DETAIL]
 
 
-def describe_exception(exc: BaseException, model: str) -> tuple[FailureStatus, str, str]:
-    """Map a client exception to (status, user-facing message, short code)."""
-    status: FailureStatus = "error"
-    text: str
-    code: str
-    if isinstance(exc, openai.AuthenticationError):
-        text, code = "The model server rejected the API key (401). Check OPENAI_API_KEY.", "401"
-    elif isinstance(exc, openai.PermissionDeniedError):
-        text, code = "The API key may not use this model (403).", "403"
-    elif isinstance(exc, openai.NotFoundError):
-        text, code = f"The model server does not know the model `{model}` (404).", "404"
-    elif isinstance(exc, openai.RateLimitError):
-        text = "The model server is rate limiting requests (429). Try again in a moment."
-        code = "429"
-    elif isinstance(exc, openai.BadRequestError):
-        text, code = f"The model server refused the request (400): {_api_message(exc)}", "400"
-    elif isinstance(exc, openai.InternalServerError):
-        text = f"The model server had an error ({exc.status_code}). Try again in a moment."
-        code = str(exc.status_code)
-    elif isinstance(exc, openai.APIStatusError):
-        text = f"The model server answered {exc.status_code}: {_api_message(exc)}"
-        code = str(exc.status_code)
-    elif isinstance(exc, openai.APITimeoutError):
-        status, text, code = (
-            "interrupted",
-            "The model server stopped answering (timed out).",
-            "timeout",
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc
+    return (str(cause) or type(cause).__name__)[:120]
+
+
+_NOT_FOUND = (
+    "The model server answered 404 for the model `{model}`: it does not serve that model, "
+    "or OPENAI_BASE_URL does not point at its API (it usually ends in /v1)."
+)
+_STATUS_TEXTS: list[tuple[type[openai.APIStatusError], str]] = [
+    (
+        openai.AuthenticationError,
+        "The model server rejected the API key (401). Check OPENAI_API_KEY.",
+    ),
+    (openai.PermissionDeniedError, "The API key may not use this model (403)."),
+    (openai.NotFoundError, _NOT_FOUND),
+    (
+        openai.RateLimitError,
+        "The model server is rate limiting requests (429). Try again in a moment.",
+    ),
+    (openai.BadRequestError, "The model server refused the request (400): {detail}"),
+    (
+        openai.InternalServerError,
+        "The model server had an error ({status}). Try again in a moment.",
+    ),
+]
+_OTHER_STATUS = "The model server answered {status}: {detail}"
+
+
+def describe_exception(
+    exc: BaseException, model: str, *, streaming: bool = False, server: str = "its address"
+) -> tuple[FailureStatus, str, str]:
+    """Map a client exception to (status, user-facing message, short code).
+
+    ``streaming`` says whether the reply had started: a connection that fails
+    before is "could not connect" (an error), one that fails after is "lost
+    mid-reply" (an interruption).
+    """
+    status: FailureStatus = "interrupted" if streaming else "error"
+    if isinstance(exc, openai.APIStatusError):
+        template = next((t for kind, t in _STATUS_TEXTS if isinstance(exc, kind)), _OTHER_STATUS)
+        detail = _api_message(exc)
+        text = template.format(model=model, status=exc.status_code, detail=detail)
+        return "error", text, str(exc.status_code)
+    if isinstance(exc, openai.APITimeoutError):
+        if streaming:
+            text = "The model server stopped answering (timed out)."
+        else:
+            text = f"The model server at {server} did not answer in time (timed out)."
+        return status, text, "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        if streaming:
+            return status, "The connection to the model server was lost mid-reply.", "connection"
+        text = (
+            f"Could not connect to the model server at {server} ({_cause(exc)}). "
+            "Check that it is running and that OPENAI_BASE_URL is right."
         )
-    elif isinstance(exc, openai.APIConnectionError):
-        status, text, code = (
-            "interrupted",
-            "The connection to the model server was lost.",
-            "connection",
-        )
-    elif isinstance(exc, openai.APIError):
-        text, code = server_error(exc.message), "api_error"
-    else:
-        text, code = "Something went wrong while talking to the model server.", type(exc).__name__
-    return status, text, code
+        return status, text, "connect"
+    if isinstance(exc, openai.APIError):
+        return "error", server_error(exc.message), "api_error"
+    return "error", "Something went wrong while talking to the model server.", type(exc).__name__

@@ -57,6 +57,26 @@ class LLM:
         self._client = client
         self._scrub = scrub
 
+    @property
+    def base_url(self) -> str:
+        """The API's base URL as configured (``.../v1``)."""
+        return str(self._client.base_url).rstrip("/")
+
+    @property
+    def server(self) -> str:
+        """The model server's address for people to read: no credentials, no query."""
+        url = self._client.base_url
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{url.host}{port}{url.path.rstrip('/')}"
+
+    async def list_models(self, *, within: float = 5.0, base_url: str | None = None) -> list[str]:
+        """``GET /models`` once, answered ``within`` seconds, no retries; raises on failure."""
+        client = self._client.with_options(timeout=within, max_retries=0)
+        if base_url is not None:
+            client = client.with_options(base_url=base_url)
+        page = await client.models.list()
+        return [model.id for model in page.data]
+
     @classmethod
     def connect(
         cls,
@@ -94,7 +114,7 @@ class LLM:
                 stream=True,
             )
         except Exception as exc:  # noqa: BLE001 - every failure becomes an event
-            yield self._failure(exc, request.model)
+            yield self._failure(exc, request.model, streaming=False)
             return
         try:
             async for event in self._events(stream, request.model):
@@ -150,12 +170,14 @@ class LLM:
                     yield Status(last_status)
                 # Every other type (including ones newer than this code) is ignored.
         except Exception as exc:  # noqa: BLE001 - a broken stream is an ending, not a crash
-            yield self._failure(exc, model)
+            yield self._failure(exc, model, streaming=True)
             return
         yield Failed("interrupted", errors.STREAM_ENDED_EARLY)
 
-    def _failure(self, exc: BaseException, model: str) -> Failed:
-        status, text, code = errors.describe_exception(exc, model)
+    def _failure(self, exc: BaseException, model: str, *, streaming: bool) -> Failed:
+        status, text, code = errors.describe_exception(
+            exc, model, streaming=streaming, server=self.server
+        )
         log.warning(
             "llm.error",
             error_type=type(exc).__name__,

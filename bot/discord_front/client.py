@@ -12,6 +12,7 @@ from bot import health
 from bot.app import App
 from bot.config import Settings
 from bot.core.replies import ReplyService
+from bot.discord_front.invite import invite_url
 from bot.discord_front.monitor import RateLimitMonitor
 from bot.logs import get_logger
 
@@ -66,7 +67,15 @@ class RelayBot(commands.Bot):
         self._heartbeat: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        """Load the extensions and sync slash commands."""
+        """Say who we are and how to invite us; load the extensions and sync slash commands."""
+        user = self.user
+        app_id = self.application_id or (user.id if user else None)
+        log.info(
+            "discord.logged_in",
+            user=str(user),
+            user_id=user.id if user else None,
+            invite_url=invite_url(app_id) if app_id else None,
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -104,6 +113,10 @@ class RelayBot(commands.Bot):
             scope="guild" if guild_id else "global",
             guild_id=guild_id,
             commands=[c.name for c in synced],
+            note=None
+            if guild_id
+            else "global commands can take up to an hour to appear; set BOT_GUILD_ID "
+            "to a server id for instant sync there",
         )
 
     async def on_ready(self) -> None:

@@ -42,14 +42,18 @@ def _seconds(value: float) -> str:
 
 
 def footer(stats: Stats) -> str:
-    """``-# model · first token 0.41 s · total 1.98 s · 312 tokens · 157 tok/s``."""
+    """``-# model · first token 0.41 s · total 1.98 s · 312 tokens · 157 tok/s``.
+
+    A reply that failed before any text has no token count to show (not "~0").
+    """
     model = stats.model if len(stats.model) <= _MAX_MODEL else stats.model[: _MAX_MODEL - 1] + "…"
     parts = [model]
     if stats.first_token is not None:
         parts.append(f"first token {_seconds(stats.first_token)}")
     parts.append(f"total {_seconds(stats.total)}")
-    approx = "" if stats.exact_tokens else "~"
-    parts.append(f"{approx}{stats.output_tokens} tokens")
+    if stats.exact_tokens or stats.output_tokens:
+        approx = "" if stats.exact_tokens else "~"
+        parts.append(f"{approx}{stats.output_tokens} tokens")
     if stats.total > 0 and stats.output_tokens > 0:
         parts.append(f"{stats.output_tokens / stats.total:.0f} tok/s")
     return "-# " + " · ".join(parts)

@@ -32,7 +32,9 @@ async def test_cut_stream_keeps_partial_text_with_an_error(make_harness):
         h.model.default = Script(text="Half of the answer", ending="cut", rate=20)
         await h.mention("q")
         record, reply = await final_reply(h)
-    assert reply.content.startswith("Half of the answer\n❌ The connection to the model server")
+    assert reply.content.startswith(
+        "Half of the answer\n❌ The connection to the model server was lost mid-reply."
+    )
     assert record["status"] == "interrupted"
 
 
@@ -81,7 +83,13 @@ async def test_500_on_every_attempt_shows_an_error(make_harness):
     ("status", "expected"),
     [
         (401, "❌ The model server rejected the API key (401)."),
-        (404, "❌ The model server does not know the model `gpt-test` (404)."),
+        (
+            404,
+            (
+                "❌ The model server answered 404 for the model `gpt-test`: it does not serve "
+                "that model, or OPENAI_BASE_URL does not point at its API (it usually ends in /v1)."
+            ),
+        ),
         (429, "❌ The model server is rate limiting requests (429)."),
     ],
 )
@@ -105,9 +113,14 @@ async def test_stalled_stream_times_out_visibly(make_harness):
     assert record["status"] == "interrupted"
 
 
-async def test_unreachable_model_server(make_harness):
+async def test_unreachable_model_server_says_could_not_connect_not_lost(make_harness):
     async with make_harness(openai_base_url="http://127.0.0.1:9/v1") as h:
         await h.mention("q")
         record, reply = await final_reply(h)
-    assert reply.content.startswith("❌ The connection to the model server was lost.")
-    assert record["status"] == "interrupted"
+    notice, footer = reply.content.splitlines()
+    assert notice.startswith("❌ Could not connect to the model server at http://127.0.0.1:9/v1 (")
+    assert notice.endswith("Check that it is running and that OPENAI_BASE_URL is right.")
+    assert "lost" not in notice
+    assert "tokens" not in footer  # nothing was generated: no "~0 tokens"
+    assert record["status"] == "error"
+    assert record["detail"] == notice.removeprefix("❌ ")

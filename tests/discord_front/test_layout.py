@@ -14,7 +14,13 @@ def test_footer_marks_estimated_tokens_and_missing_first_token():
     stats = render.Stats(
         model="m", first_token=None, total=2.0, output_tokens=0, exact_tokens=False
     )
-    assert render.footer(stats) == "-# m · total 2.00 s · ~0 tokens"
+    assert render.footer(stats) == "-# m · total 2.00 s"  # nothing generated: no "~0 tokens"
+    estimated = render.Stats(
+        model="m", first_token=0.5, total=2.0, output_tokens=7, exact_tokens=False
+    )
+    assert (
+        render.footer(estimated) == "-# m · first token 0.50 s · total 2.00 s · ~7 tokens · 4 tok/s"
+    )
 
 
 def test_live_shows_indicator_and_closes_open_fence():

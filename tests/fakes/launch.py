@@ -13,7 +13,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.__main__ import main
+from bot.cli import main
 
 if __name__ == "__main__":
     discord.http.Route.BASE = os.environ["FAKE_DISCORD_API"]

@@ -86,6 +86,9 @@ class FakeResponses:
         self.api_key = api_key
         self.default: Script = Script()
         self.requests: list[Received] = []
+        #: What ``GET /v1/models`` lists; ``None`` answers 404 (a server that lists nothing).
+        self.models: list[str] | None = None
+        self.model_list_requests = 0
         self.streams: list[StreamRecord] = []
         self._queue: deque[Script] = deque()
         self._routes: list[Callable[[dict[str, Any]], Script | None]] = []
@@ -102,6 +105,7 @@ class FakeResponses:
         self._cond = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/v1/responses", self._handle)
+        app.router.add_get("/v1/models", self._list_models)
         # handler_cancellation: a client disconnect cancels the handler immediately, even
         # while it sleeps for pacing, so closed_by_client is recorded without delay.
         self._runner = web.AppRunner(
@@ -127,6 +131,19 @@ class FakeResponses:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        """OpenAI's model list shape: ``{"object": "list", "data": [{"id", ...}]}``."""
+        self.model_list_requests += 1
+        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return _json_response(401, _error_body(401, None, None))
+        if self.models is None:
+            return _json_response(404, _error_body(404, None, {"message": "Not found"}))
+        data = [
+            {"id": name, "object": "model", "created": 1_700_000_000, "owned_by": "fake"}
+            for name in self.models
+        ]
+        return _json_response(200, {"object": "list", "data": data})
 
     @property
     def port(self) -> int:

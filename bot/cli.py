@@ -1,0 +1,130 @@
+"""The command line: ``python -m bot`` or ``relaybot``, with subcommands.
+
+``run`` (the default) runs the Discord bot; ``healthcheck`` is the container's
+health check. Every failure an operator can fix is one line naming the cause,
+with a distinct exit code (:mod:`bot.exits`): a JSON record when the logs are
+JSON, a plain ``error: ...`` line on stderr on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from importlib import metadata
+
+from dotenv import find_dotenv, load_dotenv
+
+from bot import exits, health
+from bot.config import ConfigError, EnvReader, data_dir, load_settings, log_format
+from bot.exits import FatalError
+from bot.logs import SecretScrubber, configure_logging, get_logger, wants_json
+
+log = get_logger("bot")
+
+#: Set by the Docker image: on a configuration error, wait for a stop instead of
+#: exiting, so ``restart: unless-stopped`` does not restart a bot that cannot work.
+HOLD_VARIABLE = "BOT_HOLD_ON_CONFIG_ERROR"
+
+
+def version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("relaybot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with one line of help per subcommand."""
+    top = argparse.ArgumentParser(
+        prog="relaybot",
+        description=(
+            "A Discord bot that streams OpenAI Responses API replies into Discord. "
+            "Settings come from the environment and .env (see README.md)."
+        ),
+        epilog=(
+            "exit codes: 0 stopped cleanly, 1 unexpected error, 2 invalid settings, "
+            "3 Discord refused the bot, 4 Discord unreachable or failing"
+        ),
+    )
+    top.add_argument("--version", action="version", version=f"relaybot {version()}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    commands.add_parser("run", help="run the Discord bot (the default)")
+    commands.add_parser(
+        "healthcheck", help="exit 0 while a running bot's heartbeat is fresh, 1 otherwise"
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the command; returns the process exit code."""
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    load_dotenv(find_dotenv(usecwd=True))
+    if args.command == "healthcheck":
+        return healthcheck()
+    return run()
+
+
+def healthcheck() -> int:
+    """Exit 0 while the bot's heartbeat is fresh (gateway connected, loop answering)."""
+    healthy, line = health.check(health.heartbeat_path(data_dir()))
+    print(line)  # noqa: T201 - the check's output, shown by `docker inspect`
+    return exits.OK if healthy else exits.FAILURE
+
+
+def _raw_secrets() -> SecretScrubber:
+    """Scrub the token and key even when the settings as a whole are invalid."""
+    read = EnvReader(os.environ)
+    return SecretScrubber(
+        value for name in ("DISCORD_TOKEN", "OPENAI_API_KEY") if (value := read.text(name))
+    )
+
+
+def run() -> int:
+    """Load the settings and run the bot until it is stopped."""
+    scrubber = _raw_secrets()
+    configure_logging(log_format=log_format(), scrubber=scrubber)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return fatal(FatalError(exits.CONFIG, *(str(p) for p in exc.problems)), scrubber.scrub)
+    scrubber = SecretScrubber(settings.secrets())
+    configure_logging(log_format=settings.log_format, level=settings.log_level, scrubber=scrubber)
+    from bot.serve import serve  # noqa: PLC0415 - discord.py loads only for the bot itself
+
+    try:
+        asyncio.run(serve(settings, scrubber))
+    except FatalError as exc:
+        return fatal(exc, scrubber.scrub)
+    except KeyboardInterrupt:
+        return exits.OK
+    return exits.OK
+
+
+def fatal(error: FatalError, scrub: Callable[[str], str]) -> int:
+    """Report ``error`` one line per problem, hold if asked to, and return its exit code."""
+    if wants_json(log_format()):
+        for line in error.lines:
+            log.critical("bot.fatal", error=line, exit_code=error.code)
+    else:
+        for line in error.lines:
+            print(f"error: {scrub(line)}", file=sys.stderr)  # noqa: T201 - the operator's line
+    if error.code in exits.CONFIGURATION_CODES and EnvReader(os.environ).flag(HOLD_VARIABLE):
+        _hold(error.code)
+    return error.code
+
+
+def _hold(code: int) -> None:
+    """Block until SIGTERM or SIGINT, so a supervisor does not restart a misconfigured bot."""
+    log.warning(
+        "bot.holding",
+        exit_code=code,
+        hint="fix the settings, then recreate the container (docker compose up -d)",
+    )
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    signal.sigwait(stop)

@@ -1,0 +1,112 @@
+"""The bot's settings, read from the environment (and ``.env``) and validated up front.
+
+Every problem is collected into one :class:`ConfigError` (one line per variable),
+so the entry point can report them all at once and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.config.env import EnvReader
+from bot.discord_front import limits
+from bot.logs import LogFormat
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful assistant answering in a Discord chat. Be concise and use Discord markdown."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run; secrets are hidden from ``repr``."""
+
+    discord_token: str = field(repr=False)
+    openai_api_key: str = field(repr=False)
+    openai_base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    models: tuple[str, ...] = (DEFAULT_MODEL,)
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    guild_id: int | None = None
+    channel_writes: int = limits.CHANNEL_WRITES
+    channel_window: float = limits.CHANNEL_WINDOW
+    interaction_writes: int = limits.CHANNEL_WRITES
+    interaction_window: float = limits.CHANNEL_WINDOW
+    openai_timeout: float = 60.0
+    shutdown_grace: float = 10.0
+    data_dir: str = "data"
+    log_format: LogFormat = "auto"
+    log_level: str = "INFO"
+    log_content: bool = False
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in logs or Discord messages."""
+        return tuple(s for s in (self.discord_token, self.openai_api_key) if len(s) >= 6)
+
+
+# A placeholder key for servers that do not check one (Ollama, vLLM, LM Studio).
+_NO_KEY = "not-needed"
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> str:
+    """``BOT_DATA_DIR``: where the bot keeps its files (default ``data``)."""
+    env = os.environ if env is None else env
+    return EnvReader(env).text("BOT_DATA_DIR") or "data"
+
+
+def log_format(env: Mapping[str, str] | None = None) -> LogFormat:
+    """``BOT_LOG_FORMAT`` read leniently (``auto`` when unset or invalid), for fatal errors."""
+    env = os.environ if env is None else env
+    value = (EnvReader(env).text("BOT_LOG_FORMAT") or "auto").lower()
+    return value if value in {"json", "console"} else "auto"  # type: ignore[return-value]
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: the process environment).
+
+    Raises :class:`ConfigError` listing every missing or invalid variable.
+    """
+    read = EnvReader(os.environ if env is None else env)
+    discord_token = read.secret(
+        "DISCORD_TOKEN",
+        "copy the bot token from the Discord developer portal (Bot tab); see the README, "
+        "'Create the Discord application'",
+    )
+    base_url = read.url("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    openai_api_key = read.secret(
+        "OPENAI_API_KEY",
+        "set your OpenAI API key, or OPENAI_BASE_URL for another server",
+        required=base_url is None and read.text("OPENAI_BASE_URL") is None,
+    )
+    model = read.text("BOT_MODEL") or DEFAULT_MODEL
+    if len(model) > 100:
+        read.fail("BOT_MODEL", f"is longer than 100 characters ({model[:20]!r}…)")
+        model = DEFAULT_MODEL
+    models = read.names("BOT_MODELS", max_count=25)
+    fmt: LogFormat = read.choice("BOT_LOG_FORMAT", "auto", ("auto", "json", "console"))  # type: ignore[assignment]
+    settings = Settings(
+        discord_token=discord_token or "",
+        openai_api_key=openai_api_key or _NO_KEY,
+        openai_base_url=base_url,
+        model=model,
+        models=tuple(dict.fromkeys([model, *models])),
+        system_prompt=read.text("BOT_SYSTEM_PROMPT") or DEFAULT_SYSTEM_PROMPT,
+        guild_id=read.snowflake("BOT_GUILD_ID"),
+        channel_writes=read.integer("BOT_CHANNEL_WRITES", limits.CHANNEL_WRITES, 1, 50),
+        channel_window=read.number("BOT_CHANNEL_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),
+        interaction_writes=read.integer("BOT_INTERACTION_WRITES", limits.CHANNEL_WRITES, 1, 50),
+        interaction_window=read.number("BOT_INTERACTION_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),
+        openai_timeout=read.number("BOT_OPENAI_TIMEOUT", 60.0, 1.0, 3600.0),
+        shutdown_grace=read.number("BOT_SHUTDOWN_GRACE", 10.0, 0.0, 600.0),
+        data_dir=read.text("BOT_DATA_DIR") or "data",
+        log_format=fmt,
+        log_level=read.choice("BOT_LOG_LEVEL", "INFO", LOG_LEVELS),
+        log_content=read.flag("BOT_LOG_CONTENT"),
+    )
+    read.check()
+    return settings
