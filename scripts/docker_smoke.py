@@ -75,6 +75,34 @@ async def run() -> None:
             Path("/tmp/relaybot-smoke.log").write_text(logs)
             await docker("rm", "-f", NAME, check=False)
             await docker("volume", "rm", "-f", VOLUME, check=False)
+    await misconfigured(image)
+
+
+async def misconfigured(image: str) -> None:
+    """A bad setting under a restart policy: one fatal line, no restart loop, exit 2 on stop."""
+    name = f"{NAME}-misconfigured"
+    await docker("rm", "-f", name, check=False)
+    await docker(
+        "run", "--detach", "--name", name, "--restart", "unless-stopped",
+        "--env", "BOT_HOLD_ON_CONFIG_ERROR=true", "--env", "BOT_CHANNEL_WINDOW=soon",
+        image,
+    )  # fmt: skip
+    try:
+        await asyncio.sleep(8)
+        state = await docker("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name)
+        assert state == "running 0", f"state/restarts: {state}"
+        logs = await docker("logs", name)
+        records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+        fatal = [r["error"] for r in records if r["event"] == "bot.fatal"]
+        # No DISCORD_TOKEN, no OPENAI_API_KEY, a bad BOT_CHANNEL_WINDOW: three lines, once.
+        assert len(fatal) == 3, logs
+        assert any(e.startswith("BOT_CHANNEL_WINDOW: must be a number") for e in fatal), fatal
+        await docker("stop", "--time", "10", name)
+        code = await docker("inspect", "-f", "{{.State.ExitCode}}", name)
+        assert code == "2", f"exit code {code}"
+        ok("misconfigured: logged every problem once, held without a restart loop, exit 2 on stop")
+    finally:
+        await docker("rm", "-f", name, check=False)
 
 
 async def smoke(discord_fake: FakeDiscord, model_fake: FakeResponses) -> None:
