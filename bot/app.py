@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core.bus import ReplyBus
 from bot.core.clock import Clock, SystemClock
 from bot.core.llm import LLM
+from bot.core.models import ModelCatalog
 from bot.core.pacing import Pacer, Rate
 from bot.core.replies import ReplyService
 from bot.core.reply_log import ReplyLog
@@ -36,6 +37,7 @@ class App:
     pacer: Pacer
     bus: ReplyBus
     replies: ReplyService
+    models: ModelCatalog
     requests: RequestBuilder
 
     @classmethod
@@ -64,6 +66,7 @@ class App:
             clock=clock,
         )
         bus = ReplyBus()
+        models = ModelCatalog(llm, default=settings.model, allow=settings.models, clock=clock)
         return cls(
             settings=settings,
             scrubber=scrubber,
@@ -71,17 +74,25 @@ class App:
             pacer=pacer,
             bus=bus,
             replies=ReplyService(llm, pacer, bus, clock=clock),
+            models=models,
             requests=RequestBuilder(
-                Defaults(settings.model, settings.system_prompt, settings.models)
+                Defaults(
+                    settings.system_prompt,
+                    max_messages=settings.max_messages,
+                    max_input_tokens=settings.max_input_tokens,
+                ),
+                models,
             ),
         )
 
     async def start(self) -> None:
         """Start the bus listeners (needs a running event loop)."""
         self.bus.listen(ReplyLog(log_content=self.settings.log_content), name="reply-log")
+        self.models.refresh_if_stale()
 
     async def close(self) -> None:
         """Let the listeners drain, then close the model client."""
+        await self.models.close()
         await self.bus.close()
         await self.llm.close()
 

@@ -1,19 +1,15 @@
-"""Answers mentions and ``/chat`` with streamed model replies."""
+"""``/chat``: ask the model with a choice of model, system prompt, sampling and a thread."""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core import errors
-from bot.core.reply import Origin
 from bot.core.request import Options, RequestRejectedError
-from bot.discord_front.layout import MessageLayout
-from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, InteractionSink
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -21,76 +17,30 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-USAGE = (
-    "Mention me with a question, for example `@{name} explain rate limits`, "
-    "or use `/chat` to pick the model and settings."
-)
-LAYOUT = MessageLayout()
-
-
-def mention_prompt(message: discord.Message, bot_id: int) -> str:
-    """The message text without the bot's mention; other mentions become @names."""
-    text = re.sub(rf"<@!?{bot_id}>", "", message.content)
-    for user in message.mentions:
-        if user.id != bot_id:
-            text = re.sub(rf"<@!?{user.id}>", f"@{user.display_name}", text)
-    return text.strip()
+NO_THREAD_PRIVATE = "A reply can be private or in a new thread, not both."
+NO_THREAD_HERE = "I can only open a thread in a server's text channel."
 
 
 class Chat(commands.Cog):
-    """Mentions and the /chat command."""
+    """The /chat command."""
 
     def __init__(self, bot: RelayBot) -> None:
         self.bot = bot
 
-    @commands.Cog.listener("on_message")
-    async def answer_mention(self, message: discord.Message) -> None:
-        """Reply to a message that mentions the bot."""
-        me = self.bot.user
-        if message.author.bot or me is None:
-            return
-        if not any(user.id == me.id for user in message.mentions):
-            return
-        prompt = mention_prompt(message, me.id)
-        if not prompt:
-            await message.reply(
-                USAGE.format(name=me.display_name),
-                mention_author=False,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        if not self.bot.replies.accepting:
-            await message.reply(errors.BUSY, mention_author=False, allowed_mentions=NO_MENTIONS)
-            return
-        request = self.bot.app.requests.build(prompt)
-        origin = Origin(
-            trigger="mention",
-            user_id=message.author.id,
-            where={
-                "guild_id": message.guild.id if message.guild else None,
-                "channel_id": message.channel.id,
-            },
-        )
-        try:
-            await message.channel.typing()
-        except discord.HTTPException:
-            log.debug("typing.failed")
-        sink = ChannelSink(message, self.bot.monitor)
-        await self.bot.replies.spawn(request, sink, LAYOUT, origin).task
-
     @app_commands.command(name="chat")
     @app_commands.describe(
         prompt="What to ask",
-        model="Which model answers (from the configured list)",
+        model="Which model answers",
         system="System prompt for this reply (replaces the default)",
         temperature="Sampling temperature, 0 to 2",
         top_p="Nucleus sampling, 0 to 1",
         max_output_tokens="Upper bound on the reply's tokens",
         private="Only you can see the reply",
+        thread="Open a thread for the conversation (follow-ups need no mention there)",
     )
-    async def chat(
+    async def chat(  # noqa: PLR0913, PLR0917 - one parameter per /chat option
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Any],
         prompt: app_commands.Range[str, 1, 6000],
         model: str | None = None,
         system: app_commands.Range[str, 1, 6000] | None = None,
@@ -98,8 +48,9 @@ class Chat(commands.Cog):
         top_p: app_commands.Range[float, 0.0, 1.0] | None = None,
         max_output_tokens: app_commands.Range[int, 16, 128000] | None = None,
         private: bool = False,
+        thread: bool = False,
     ) -> None:
-        """Ask the model; the reply streams into this channel."""
+        """Ask the model; the reply streams into this channel (or into a new thread)."""
         options = Options(
             model=model,
             system=system,
@@ -112,41 +63,38 @@ class Chat(commands.Cog):
         except RequestRejectedError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
+        refusal = None
         if not self.bot.replies.accepting:
-            await interaction.response.send_message(errors.BUSY, ephemeral=True)
+            refusal = errors.BUSY
+        elif thread and private:
+            refusal = NO_THREAD_PRIVATE
+        elif thread and not isinstance(interaction.channel, discord.TextChannel):
+            refusal = NO_THREAD_HERE
+        if refusal is not None:
+            await interaction.response.send_message(refusal, ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=private, thinking=True)
-        origin = Origin(
-            trigger="slash",
-            user_id=interaction.user.id,
-            where={"guild_id": interaction.guild_id, "channel_id": interaction.channel_id},
-        )
-        sink = InteractionSink(interaction, ephemeral=private, monitor=self.bot.monitor)
-        await self.bot.replies.spawn(request, sink, LAYOUT, origin).task
+        await self.bot.answers.chat(interaction, request, private=private, thread=thread)
 
     @chat.autocomplete("model")
     async def model_choices(
-        self, _interaction: discord.Interaction, current: str
+        self, _interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Offer the configured models that match what was typed."""
-        needle = current.lower()
+        """Offer the models on offer that match what was typed (at most 25)."""
         return [
             app_commands.Choice(name=name, value=name)
-            for name in self.bot.app.requests.defaults.models
-            if needle in name.lower()
-        ][:25]
+            for name in self.bot.app.models.choices(current)
+        ]
 
     async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         """Tell the user briefly; log everything unexpected."""
         log.error("command.failed", command="chat", error_type=type(error).__name__, exc_info=error)
-        text = errors.COMMAND_FAILED
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(errors.COMMAND_FAILED, ephemeral=True)
             else:
-                await interaction.response.send_message(text, ephemeral=True)
+                await interaction.response.send_message(errors.COMMAND_FAILED, ephemeral=True)
         except discord.HTTPException:
             log.warning("command.error_reply_failed")
 

@@ -30,8 +30,14 @@ class Settings:
     openai_api_key: str = field(repr=False)
     openai_base_url: str | None = None
     model: str = DEFAULT_MODEL
-    models: tuple[str, ...] = (DEFAULT_MODEL,)
+    #: The operator's allow-list (BOT_MODELS, default model first); empty: what the server lists.
+    models: tuple[str, ...] = ()
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    max_messages: int = 25
+    max_input_tokens: int = 8000
+    allow_dms: bool = True
+    max_image_bytes: int = 8 * 1024 * 1024
+    max_text_file_bytes: int = 256 * 1024
     guild_id: int | None = None
     channel_writes: int = limits.CHANNEL_WRITES
     channel_window: float = limits.CHANNEL_WINDOW
@@ -94,8 +100,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         openai_api_key=openai_api_key or _NO_KEY,
         openai_base_url=base_url,
         model=model,
-        models=tuple(dict.fromkeys([model, *models])),
+        models=tuple(dict.fromkeys([model, *models])) if models else (),
         system_prompt=read.text("BOT_SYSTEM_PROMPT") or DEFAULT_SYSTEM_PROMPT,
+        max_messages=read.integer("BOT_MAX_MESSAGES", 25, 1, 200),
+        max_input_tokens=read.integer("BOT_MAX_INPUT_TOKENS", 8000, 100, 2_000_000),
+        allow_dms=read.flag("BOT_ALLOW_DMS", default=True),
+        max_image_bytes=int(read.number("BOT_MAX_IMAGE_MB", 8.0, 0.0, 100.0) * 1024 * 1024),
+        max_text_file_bytes=int(read.number("BOT_MAX_TEXT_FILE_KB", 256.0, 0.0, 10_240.0) * 1024),
         guild_id=read.snowflake("BOT_GUILD_ID"),
         channel_writes=read.integer("BOT_CHANNEL_WRITES", limits.CHANNEL_WRITES, 1, 50),
         channel_window=read.number("BOT_CHANNEL_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),

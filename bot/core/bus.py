@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.reply import Origin, Outcome
+from bot.core.request import Request
 from bot.logs import get_logger
 
 log = get_logger(__name__)
@@ -39,8 +40,7 @@ class ReplyStarted:
 
     reply_id: str
     origin: Origin
-    model: str
-    prompt: str
+    request: Request
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class ReplyFinished:
 
     reply_id: str
     origin: Origin
-    model: str
-    prompt: str
+    request: Request
     outcome: Outcome
     text: str
 

@@ -19,6 +19,10 @@ STREAM_ENDED_EARLY: Final = "The model stream ended before the reply was complet
 EMPTY_REPLY: Final = "The model returned an empty reply."
 BUSY: Final = "I'm restarting and can't take new requests for a moment. Please try again shortly."
 COMMAND_FAILED: Final = "Something went wrong while handling that command. It has been logged."
+THREAD_FAILED: Final = (
+    "I could not open a thread here: I need the Create Public Threads and Send Messages in "
+    "Threads permissions in this channel."
+)
 
 _MAX_DETAIL = 300
 _MAX_NOTICE = 300
@@ -47,9 +51,10 @@ def server_error(message: str | None) -> str:
 
 
 def model_not_offered(model: str, offered: tuple[str, ...]) -> str:
-    """A model outside the operator's allow-list was asked for."""
-    names = ", ".join(f"`{m}`" for m in offered)
-    return f"`{model[:100]}` is not a model offered here. Choose one of: {names}."
+    """A model that is not on offer was asked for."""
+    names = ", ".join(f"`{m}`" for m in offered[:10])
+    more = f" (and {len(offered) - 10} more)" if len(offered) > 10 else ""
+    return f"`{model[:100]}` is not a model offered here. Choose one of: {names}{more}."
 
 
 def notice(ending: Ending, detail: str | None) -> str | None:
@@ -60,7 +65,7 @@ def notice(ending: Ending, detail: str | None) -> str | None:
     elif ending == "incomplete":
         text = f"⚠️ Cut off: {detail or 'the server stopped the reply early'}."
     elif ending == "stopped":
-        text = "⏹️ Stopped."
+        text = f"⏹️ Stopped {detail}." if detail else "⏹️ Stopped."
     elif ending == "shutdown":
         text = "⚠️ Interrupted: the bot restarted before this reply finished."
     else:

@@ -47,11 +47,16 @@ class Status:
 
 @dataclass(frozen=True)
 class Finished:
-    """The stream ended normally: completed, or incomplete with a reason."""
+    """The stream ended normally: completed, or incomplete with a reason.
+
+    ``model`` is the model that answered, as the final response names it (``""``
+    when it does not).
+    """
 
     status: Literal["completed", "incomplete"]
     usage: Usage | None = None
     reason: str | None = None
+    model: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 import httpx2
 import openai
 from openai import AsyncOpenAI
+from openai.types.responses import ResponseInputParam
 
 from bot.core import errors
+from bot.core.conversation import to_input
 from bot.core.events import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
 from bot.core.request import Request
 from bot.logs import get_logger
@@ -48,6 +51,24 @@ def _usage(response: object) -> Usage | None:
         output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
         reasoning_tokens=int(getattr(details, "reasoning_tokens", 0) or 0),
     )
+
+
+def _model(response: object) -> str:
+    return str(getattr(response, "model", "") or "")
+
+
+def _completed(response: object, request: Request) -> Finished:
+    """``response.completed``; a reply that used all of ``max_output_tokens`` was cut off.
+
+    llama.cpp's server ends such a reply with ``completed``, never ``incomplete``.
+    """
+    usage = _usage(response)
+    limit = request.max_output_tokens
+    if limit is not None and usage is not None and usage.output_tokens >= limit:
+        return Finished(
+            "incomplete", usage=usage, reason="max_output_tokens", model=_model(response)
+        )
+    return Finished("completed", usage=usage, model=_model(response))
 
 
 class LLM:
@@ -103,7 +124,7 @@ class LLM:
         try:
             stream = await self._client.responses.create(
                 model=request.model,
-                input=request.prompt,
+                input=cast("ResponseInputParam", to_input(request.conversation())),
                 instructions=request.instructions or openai.omit,
                 temperature=openai.omit if request.temperature is None else request.temperature,
                 top_p=openai.omit if request.top_p is None else request.top_p,
@@ -117,7 +138,7 @@ class LLM:
             yield self._failure(exc, request.model, streaming=False)
             return
         try:
-            async for event in self._events(stream, request.model):
+            async for event in self._events(stream, request):
                 yield event
         finally:
             # Closing here also covers the consumer abandoning the stream.
@@ -125,7 +146,9 @@ class LLM:
                 await stream.close()
 
     async def _events(
-        self, stream: openai.AsyncStream[openai.types.responses.ResponseStreamEvent], model: str
+        self,
+        stream: openai.AsyncStream[openai.types.responses.ResponseStreamEvent],
+        request: Request,
     ) -> AsyncIterator[StreamEvent]:
         last_status = ""
         try:
@@ -138,17 +161,20 @@ class LLM:
                 elif kind == "response.created":
                     response = getattr(event, "response", None)
                     yield Started(
-                        response_id=str(getattr(response, "id", "")),
-                        model=str(getattr(response, "model", "") or ""),
+                        response_id=str(getattr(response, "id", "")), model=_model(response)
                     )
                 elif kind == "response.completed":
-                    yield Finished("completed", usage=_usage(getattr(event, "response", None)))
+                    yield _completed(getattr(event, "response", None), request)
                     return
                 elif kind == "response.incomplete":
                     response = getattr(event, "response", None)
                     details = getattr(response, "incomplete_details", None)
-                    reason = getattr(details, "reason", None)
-                    yield Finished("incomplete", usage=_usage(response), reason=reason)
+                    yield Finished(
+                        "incomplete",
+                        usage=_usage(response),
+                        reason=getattr(details, "reason", None),
+                        model=_model(response),
+                    )
                     return
                 elif kind == "response.failed":
                     error = getattr(getattr(event, "response", None), "error", None)
@@ -170,7 +196,7 @@ class LLM:
                     yield Status(last_status)
                 # Every other type (including ones newer than this code) is ignored.
         except Exception as exc:  # noqa: BLE001 - a broken stream is an ending, not a crash
-            yield self._failure(exc, model, streaming=True)
+            yield self._failure(exc, request.model, streaming=True)
             return
         yield Failed("interrupted", errors.STREAM_ENDED_EARLY)
 

@@ -44,6 +44,7 @@ class Reply:
     origin: Origin
     request: Request
     relay: Relay
+    sink: Sink
     task: asyncio.Task[Outcome] = field(init=False)
 
 
@@ -95,17 +96,30 @@ class ReplyService:
         """The reply in flight with this id, if any."""
         return self._replies.get(reply_id)
 
-    def stop(self, reply_id: str, ending: Ending = "stopped") -> bool:
+    def stop(self, reply_id: str, ending: Ending = "stopped", detail: str | None = None) -> bool:
         """End a reply in flight now, keeping its text; False if it is not running."""
         reply = self._replies.get(reply_id)
         if reply is None:
             return False
-        reply.relay.stop(ending)
+        reply.relay.stop(ending, detail)
         return True
 
-    def spawn(self, request: Request, sink: Sink, layout: Layout, origin: Origin) -> Reply:
-        """Start one reply into ``sink``; it runs as a tracked task."""
-        reply_id = new_reply_id()
+    def spawn(
+        self,
+        request: Request,
+        sink: Sink,
+        layout: Layout,
+        origin: Origin,
+        *,
+        notes: tuple[str, ...] = (),
+        reply_id: str | None = None,
+    ) -> Reply:
+        """Start one reply into ``sink``; it runs as a tracked task.
+
+        ``notes`` are shown with the reply; ``reply_id`` may be chosen by the front
+        when it needs the id before the first write (a stop button carries it).
+        """
+        reply_id = reply_id or new_reply_id()
         progress = _Progress(reply_id, self._bus, self._clock)
         relay = Relay(
             sink,
@@ -115,8 +129,9 @@ class ReplyService:
             clock=self._clock,
             started_at=self._clock.now(),
             on_text=progress,
+            notes=notes,
         )
-        reply = Reply(reply_id, origin, request, relay)
+        reply = Reply(reply_id, origin, request, relay, sink)
         self._replies[reply_id] = reply
         reply.task = asyncio.create_task(self._run(reply, progress), name=f"reply-{reply_id}")
         return reply
@@ -124,7 +139,7 @@ class ReplyService:
     async def _run(self, reply: Reply, progress: _Progress) -> Outcome:
         request = reply.request
         with structlog.contextvars.bound_contextvars(session_id=reply.id):
-            self._bus.publish(ReplyStarted(reply.id, reply.origin, request.model, request.prompt))
+            self._bus.publish(ReplyStarted(reply.id, reply.origin, request))
             try:
                 return await reply.relay.run(self._llm.stream(request))
             finally:
@@ -134,12 +149,7 @@ class ReplyService:
                 progress.flush()
                 self._bus.publish(
                     ReplyFinished(
-                        reply.id,
-                        reply.origin,
-                        request.model,
-                        request.prompt,
-                        reply.relay.outcome(),
-                        reply.relay.text(),
+                        reply.id, reply.origin, request, reply.relay.outcome(), reply.relay.text()
                     )
                 )
 

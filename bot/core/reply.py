@@ -33,12 +33,20 @@ class Sink(Protocol):
         """Pages that exist before the first write (1 for a deferred interaction)."""
         ...
 
-    async def send(self, content: str) -> None:
-        """Create the next page of the reply."""
+    async def send(self, content: str, *, live: bool) -> None:
+        """Create the next page of the reply; ``live`` while the reply is still streaming."""
         ...
 
-    async def edit(self, index: int, content: str) -> None:
-        """Replace the content of page ``index`` of the reply."""
+    async def edit(self, index: int, content: str, *, live: bool) -> None:
+        """Replace the content of page ``index``; ``live`` only for the current page."""
+        ...
+
+    def unpaced(self, index: int) -> bool:
+        """Whether the next write of page ``index`` needs no pacing slot.
+
+        True when the platform offers a write outside the page's rate-limit
+        bucket, such as answering a button press on that page.
+        """
         ...
 
     def rate_limited(self) -> int:
@@ -77,3 +85,4 @@ class Outcome:
     write_errors: int
     final_written: bool
     rate_limited: int = 0
+    model: str = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.core.bus import ReplyEvent, ReplyFinished, ReplyStarted
 from bot.core.reply import Origin
+from bot.core.request import Request
 from bot.logs import get_logger
 
 log = get_logger("bot.session")
@@ -16,15 +17,17 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _who(reply_id: str, origin: Origin, model: str, prompt: str) -> dict[str, object]:
-    """Who asked, where, and for which model: on both records of a reply."""
+def _who(reply_id: str, origin: Origin, request: Request) -> dict[str, object]:
+    """Who asked, where, for which model, with how much context: on both records."""
     return {
         "session_id": reply_id,
         "trigger": origin.trigger,
         **origin.where,
         "user_id": origin.user_id,
-        "model": model,
-        "prompt_chars": len(prompt),
+        "model": request.model,
+        "prompt_chars": len(request.prompt),
+        "context_messages": len(request.conversation()),
+        "context_trimmed": request.trimmed,
     }
 
 
@@ -43,9 +46,9 @@ class ReplyLog:
 
     def started(self, event: ReplyStarted) -> None:
         """Emit ``reply.started``."""
-        fields = _who(event.reply_id, event.origin, event.model, event.prompt)
+        fields = _who(event.reply_id, event.origin, event.request)
         if self._log_content:
-            fields["prompt"] = event.prompt
+            fields["prompt"] = event.request.prompt
         log.info("reply.started", **fields)
 
     def finished(self, event: ReplyFinished) -> None:
@@ -58,7 +61,10 @@ class ReplyLog:
         )
         shutdown = outcome.ending == "shutdown"
         fields: dict[str, object] = {
-            **_who(event.reply_id, event.origin, event.model, event.prompt),
+            **_who(event.reply_id, event.origin, event.request),
+            # The model that answered (a server may answer an alias with another name).
+            "model": outcome.model or event.request.model,
+            "model_requested": event.request.model,
             "response_id": outcome.response_id,
             # A restart is an interruption; the detail says which kind.
             "status": "interrupted" if shutdown else outcome.ending,
@@ -78,6 +84,6 @@ class ReplyLog:
             "rate_limited": outcome.rate_limited,
         }
         if self._log_content:
-            fields["prompt"] = event.prompt
+            fields["prompt"] = event.request.prompt
             fields["reply"] = event.text
         log.info("reply.finished", **fields)

@@ -1,21 +1,29 @@
-"""Request building: what a front was asked, plus the defaults, becomes one model request.
+"""Request building: a conversation, the user's options and the defaults become one request.
 
-Fronts never merge defaults themselves: they pass the prompt and whatever options
-the user chose for this reply, and :class:`RequestBuilder` applies the defaults
-and the operator's policy (the model allow-list), refusing with a text users can
-read.
+Fronts never merge defaults themselves: they pass the conversation and whatever
+options the user chose for this reply, and :class:`RequestBuilder` applies the
+defaults, the operator's model policy (:class:`~bot.core.models.ModelCatalog`)
+and the context budgets, refusing with a text users can read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import errors
+from bot.core.conversation import Turn, fit
+from bot.core.models import ModelCatalog
 
 
 @dataclass(frozen=True)
 class Request:
-    """What to ask the model; ``instructions`` is the system prompt."""
+    """What to ask the model; ``instructions`` is the system prompt.
+
+    ``turns`` is the conversation sent as ``input`` (the newest turn last);
+    ``prompt`` is the newest user text, for logs; ``trimmed`` counts older turns
+    left out to stay within the budgets.
+    """
 
     prompt: str
     model: str
@@ -23,6 +31,12 @@ class Request:
     temperature: float | None = None
     top_p: float | None = None
     max_output_tokens: int | None = None
+    turns: tuple[Turn, ...] = ()
+    trimmed: int = 0
+
+    def conversation(self) -> tuple[Turn, ...]:
+        """The turns to send: ``turns``, or the prompt alone."""
+        return self.turns or (Turn("user", self.prompt),)
 
 
 @dataclass(frozen=True)
@@ -38,11 +52,11 @@ class Options:
 
 @dataclass(frozen=True)
 class Defaults:
-    """The operator's defaults and policy: the model, the system prompt, the offered models."""
+    """The operator's defaults: the system prompt and the context budgets."""
 
-    model: str
     system_prompt: str
-    models: tuple[str, ...]
+    max_messages: int = 25
+    max_input_tokens: int = 8000
 
 
 class RequestRejectedError(Exception):
@@ -50,27 +64,45 @@ class RequestRejectedError(Exception):
 
 
 class RequestBuilder:
-    """Turns a prompt and a user's options into a :class:`Request`."""
+    """Turns a conversation and a user's options into a :class:`Request`."""
 
-    def __init__(self, defaults: Defaults) -> None:
+    def __init__(self, defaults: Defaults, models: ModelCatalog) -> None:
         self.defaults = defaults
+        self.models = models
 
-    def allowed(self, model: str) -> bool:
-        """Whether users may ask for ``model``."""
-        return model in self.defaults.models
+    def check_model(self, model: str | None) -> str:
+        """The model to use; raises :class:`RequestRejectedError` when it is not offered."""
+        chosen = model or self.models.default
+        if not self.models.allowed(chosen):
+            raise RequestRejectedError(errors.model_not_offered(chosen, self.models.offered()))
+        return chosen
 
-    def build(self, prompt: str, options: Options | None = None) -> Request:
-        """The request for ``prompt``; raises :class:`RequestRejectedError` with the reason."""
+    def build(
+        self,
+        conversation: str | Sequence[Turn],
+        options: Options | None = None,
+        *,
+        left_out: int = 0,
+    ) -> Request:
+        """The request for ``conversation`` (a prompt, or turns with the newest last).
+
+        ``left_out`` counts older turns the front did not even read (past its limit).
+        """
         options = options or Options()
-        defaults = self.defaults
-        model = options.model or defaults.model
-        if not self.allowed(model):
-            raise RequestRejectedError(errors.model_not_offered(model, defaults.models))
+        model = self.check_model(options.model)
+        turns = [Turn("user", conversation)] if isinstance(conversation, str) else conversation
+        fitted = fit(
+            turns,
+            max_messages=self.defaults.max_messages,
+            max_tokens=self.defaults.max_input_tokens,
+        )
         return Request(
-            prompt=prompt,
+            prompt=turns[-1].text if turns else "",
             model=model,
-            instructions=options.system or defaults.system_prompt,
+            instructions=options.system or self.defaults.system_prompt,
             temperature=options.temperature,
             top_p=options.top_p,
             max_output_tokens=options.max_output_tokens,
+            turns=fitted.turns,
+            trimmed=fitted.trimmed + left_out,
         )

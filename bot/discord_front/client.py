@@ -12,13 +12,18 @@ from bot import health
 from bot.app import App
 from bot.config import Settings
 from bot.core.replies import ReplyService
+from bot.discord_front.attachments import AttachmentReader
+from bot.discord_front.context import ContextReader
 from bot.discord_front.invite import invite_url
+from bot.discord_front.memory import Memory
 from bot.discord_front.monitor import RateLimitMonitor
+from bot.discord_front.replying import DiscordReplies
+from bot.discord_front.stop import StopButton
 from bot.logs import get_logger
 
 log = get_logger(__name__)
 
-EXTENSIONS = ("cogs.chat",)
+EXTENSIONS = ("cogs.chat", "cogs.conversations", "cogs.reset")
 
 
 def intents() -> discord.Intents:
@@ -62,6 +67,19 @@ class RelayBot(commands.Bot):
         self.app = app
         self.settings = app.settings
         self.replies = app.replies
+        self.memory = Memory()
+        self.attachments = AttachmentReader(
+            max_image_bytes=self.settings.max_image_bytes,
+            max_text_bytes=self.settings.max_text_file_bytes,
+        )
+        self.context = ContextReader(
+            self.memory,
+            self.attachments,
+            client=self,
+            max_messages=self.settings.max_messages,
+            live_text=self._live_text,
+        )
+        self.answers = DiscordReplies(self)
         self.grace = self.settings.shutdown_grace if grace is None else grace
         self.heartbeat_file = health.heartbeat_path(self.settings.data_dir)
         self._heartbeat: asyncio.Task[None] | None = None
@@ -76,6 +94,8 @@ class RelayBot(commands.Bot):
             user_id=user.id if user else None,
             invite_url=invite_url(app_id) if app_id else None,
         )
+        # Stop buttons are answered even on messages from before a restart.
+        self.add_dynamic_items(StopButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -83,6 +103,10 @@ class RelayBot(commands.Bot):
             health.beat(self.heartbeat_file, self.gateway_connected, self._health_details),
             name="heartbeat",
         )
+
+    def _live_text(self, reply_id: str) -> str | None:
+        reply = self.replies.get(reply_id)
+        return None if reply is None else reply.relay.text()
 
     def gateway_connected(self) -> bool:
         """True while the gateway websocket is open and the bot is ready."""

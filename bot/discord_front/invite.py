@@ -8,11 +8,12 @@ SCOPES = ("bot", "applications.commands")
 
 
 def permissions() -> discord.Permissions:
-    """What the bot needs in a channel to read a question and stream its reply."""
+    """What the bot needs in a channel: read a question, stream its reply, open threads."""
     return discord.Permissions(
         view_channel=True,
         send_messages=True,
         send_messages_in_threads=True,
+        create_public_threads=True,
         read_message_history=True,
     )
 

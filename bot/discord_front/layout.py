@@ -64,19 +64,29 @@ def _close_fence(body: str) -> str:
     return body if fence is None else body + fence.closing()
 
 
-def live(body: str, tokens: int, status: str | None = None) -> str:
-    """A message still being written: text so far, then the indicator line."""
+def _notes(notes: tuple[str, ...]) -> list[str]:
+    return [f"-# {note}" for note in notes]
+
+
+def live(body: str, tokens: int, status: str | None = None, notes: tuple[str, ...] = ()) -> str:
+    """A message still being written: text so far, any notes, then the indicator line.
+
+    ``tokens`` is an estimate (servers merge and split deltas freely), shown as such.
+    """
     line = f"-# {LIVE_INDICATOR} {status or 'writing…'}"
     if tokens:
-        line += f" · {tokens} tokens"
-    if not body.strip():
-        return line
-    return f"{_close_fence(body)}\n{line}"
+        line += f" · ~{tokens} tokens"
+    lines = [*_notes(notes), line]
+    if body.strip():
+        lines.insert(0, _close_fence(body))
+    return "\n".join(lines)
 
 
-def final_tail(ending: Ending, detail: str | None, stats: Stats) -> str:
-    """The lines under the last message: an optional notice, then the footer."""
-    lines = [errors.notice(ending, detail), footer(stats)]
+def final_tail(
+    ending: Ending, detail: str | None, stats: Stats, notes: tuple[str, ...] = ()
+) -> str:
+    """The lines under the last message: an optional notice, any notes, then the footer."""
+    lines = [errors.notice(ending, detail), *_notes(notes), footer(stats)]
     return "\n".join(line for line in lines if line)
 
 
@@ -99,10 +109,10 @@ class MessageLayout:
             model=state.model,
             first_token=state.first_token,
             total=state.elapsed(),
-            output_tokens=usage.output_tokens if usage else state.deltas,
+            output_tokens=usage.output_tokens if usage else state.estimated_tokens,
             exact_tokens=usage is not None,
         )
-        tail = final_tail(state.ending, state.detail, stats)
+        tail = final_tail(state.ending, state.detail, stats, state.notes)
         if state.ending == "completed" and state.characters == 0:
             tail = f"*{errors.EMPTY_REPLY}*\n" + tail
         return tail
@@ -110,7 +120,10 @@ class MessageLayout:
     def paginate(self, body: str, state: ReplyState, keep: int) -> tuple[list[str], str]:
         """Cut full messages off ``body``, keeping room for what goes under the text."""
         # Room for the body: the limit less the lines under it and a fence close.
-        decoration = discord_len(self._tail(state)) + 1 if state.done else LIVE_RESERVE
+        if state.done:
+            decoration = discord_len(self._tail(state)) + 1
+        else:
+            decoration = LIVE_RESERVE + sum(discord_len(n) + 4 for n in state.notes)
         room = self._limit - decoration - FENCE_RESERVE
         full: list[str] = []
         while discord_len(body) > room:
@@ -124,6 +137,6 @@ class MessageLayout:
         """The current message: live with the indicator, or final with the footer."""
         if state.done:
             return final(body, self._tail(state))
-        if not body.strip() and state.status is None:
+        if not body.strip() and state.status is None and not state.notes:
             return None  # nothing to show yet: the typing indicator or "thinking" covers it
-        return live(body, state.deltas, state.status)
+        return live(body, state.estimated_tokens, state.status, state.notes)

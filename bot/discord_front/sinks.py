@@ -1,18 +1,35 @@
-"""Sinks that write a reply into Discord: a channel message, or an interaction response."""
+"""Sinks that write a reply into Discord: channel messages, or an interaction's response.
+
+Every message that is still being written carries the Stop button; the write
+that seals or finishes it removes the button (no extra write). Continuation
+messages of a channel reply reply to the part before them, so the conversation
+can be walked from any part. A press of Stop is answered with the message's
+final content through the press's own interaction response, outside the
+channel's bucket; if that write does not come in time, the press is simply
+acknowledged and the final write goes the usual way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import TypeVar
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 
 from bot.core.reply import SinkGoneError
 from bot.discord_front import limits
 from bot.discord_front.monitor import RateLimitMonitor, channel_key, token_key
+from bot.logs import get_logger
+
+log = get_logger(__name__)
 
 T = TypeVar("T")
 NO_MENTIONS = discord.AllowedMentions.none()
+#: Seconds within which a button press gets the final content, before a plain acknowledgement
+#: (Discord allows 3 s).
+PRESS_DEADLINE = 2.2
 # Errors meaning the reply can no longer be written: stop instead of retrying.
 _GONE_CODES = {
     limits.UNKNOWN_MESSAGE,
@@ -20,6 +37,7 @@ _GONE_CODES = {
     limits.UNKNOWN_INTERACTION,
     limits.INVALID_WEBHOOK_TOKEN,
 }
+Controls = Callable[[], discord.ui.View]
 
 
 async def _guard(call: Awaitable[T]) -> T:
@@ -33,13 +51,67 @@ async def _guard(call: Awaitable[T]) -> T:
         raise
 
 
-class _Counted:
-    """Counts the 429s Discord gave this sink's bucket since the sink was made."""
+class PressResponder:
+    """Answers a Stop press with the pressed message's next write, or acknowledges it."""
 
-    def __init__(self, monitor: RateLimitMonitor | None, bucket: str) -> None:
-        self._monitor = monitor
+    def __init__(self) -> None:
+        self._pending: tuple[discord.Interaction[Any], int] | None = None
+        self._timer: asyncio.Task[None] | None = None
+
+    def take(self, interaction: discord.Interaction[Any], message_id: int) -> None:
+        """Keep the press to answer with the next write of ``message_id``."""
+        self._pending = (interaction, message_id)
+        self._timer = asyncio.create_task(self._acknowledge_late(), name="stop-press-deadline")
+
+    def waiting_for(self, message_id: int | None) -> bool:
+        """Whether a press waits for the next write of this message."""
+        return self._pending is not None and self._pending[1] == message_id
+
+    async def answer(self, content: str, view: discord.ui.View | None) -> bool:
+        """Write through the press's response (type 7); False if the press was already answered."""
+        if self._pending is None:
+            return False
+        interaction, _ = self._pending
+        self._pending = None
+        if self._timer is not None:
+            self._timer.cancel()
+        if interaction.response.is_done():
+            return False
+        await _guard(
+            interaction.response.edit_message(
+                content=content, view=view, allowed_mentions=NO_MENTIONS
+            )
+        )
+        return True
+
+    async def _acknowledge_late(self) -> None:
+        await asyncio.sleep(PRESS_DEADLINE)
+        if self._pending is None:
+            return
+        interaction, _ = self._pending
+        self._pending = None
+        with contextlib.suppress(discord.HTTPException):
+            if not interaction.response.is_done():
+                await interaction.response.defer()
+
+
+class _DiscordSink:
+    """What both sinks share: the bucket, the 429 count, the controls, the press responder."""
+
+    def __init__(
+        self,
+        bucket: str,
+        monitor: RateLimitMonitor | None,
+        controls: Controls | None,
+        on_message: Callable[[int], None] | None,
+    ) -> None:
         self._bucket = bucket
+        self._monitor = monitor
         self._before = monitor.count(bucket) if monitor else 0
+        self._controls = controls
+        self._on_message = on_message
+        self.responder = PressResponder()
+        self._ids: list[int] = []  # message ids of the pages written so far
 
     @property
     def bucket(self) -> str:
@@ -50,17 +122,40 @@ class _Counted:
         """429s on this sink's bucket since it was made."""
         return self._monitor.count(self._bucket) - self._before if self._monitor else 0
 
+    def unpaced(self, index: int) -> bool:
+        """A pending Stop press on that page answers the write outside the bucket."""
+        message_id = self._ids[index] if index < len(self._ids) else None
+        return self.responder.waiting_for(message_id)
 
-class ChannelSink(_Counted):
-    """Replies to a message: the first message answers it, the rest follow in the channel.
+    def _view(self, live: bool) -> discord.ui.View | None:
+        return self._controls() if live and self._controls is not None else None
 
-    Edits in one channel share Discord's per-channel bucket.
+    def _created(self, message_id: int) -> None:
+        self._ids.append(message_id)
+        if self._on_message is not None:
+            self._on_message(message_id)
+
+
+class ChannelSink(_DiscordSink):
+    """A reply as messages in a channel, thread or DM.
+
+    The first message replies to ``source`` (if any); each next one replies to the
+    message before it. Edits in one channel share Discord's per-channel bucket.
     """
 
-    def __init__(self, message: discord.Message, monitor: RateLimitMonitor | None = None) -> None:
-        super().__init__(monitor, channel_key(message.channel.id))
-        self._source = message
-        self._channel = message.channel
+    def __init__(
+        self,
+        channel: discord.abc.Messageable,
+        *,
+        channel_id: int,
+        source: discord.Message | None = None,
+        monitor: RateLimitMonitor | None = None,
+        controls: Controls | None = None,
+        on_message: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(channel_key(channel_id), monitor, controls, on_message)
+        self._source = source
+        self._channel = channel
         self._messages: list[discord.Message] = []
 
     @property
@@ -68,22 +163,31 @@ class ChannelSink(_Counted):
         """Nothing exists until the first write."""
         return 0
 
-    async def send(self, content: str) -> None:
-        """Post the next message; the first one replies to the prompt."""
-        reference = None
-        if not self._messages:
-            reference = self._source.to_reference(fail_if_not_exists=False)
+    async def send(self, content: str, *, live: bool) -> None:
+        """Post the next message, replying to the question or to the previous part."""
+        previous = self._messages[-1] if self._messages else self._source
+        extra: dict[str, Any] = {}
+        if previous is not None:
+            extra["reference"] = previous.to_reference(fail_if_not_exists=False)
+        view = self._view(live)
+        if view is not None:
+            extra["view"] = view
         message = await _guard(
-            self._channel.send(content, reference=reference, allowed_mentions=NO_MENTIONS)  # type: ignore[arg-type]
+            self._channel.send(content, allowed_mentions=NO_MENTIONS, mention_author=False, **extra)
         )
         self._messages.append(message)
+        self._created(message.id)
 
-    async def edit(self, index: int, content: str) -> None:
-        """Edit one of the reply's messages."""
-        await _guard(self._messages[index].edit(content=content, allowed_mentions=NO_MENTIONS))
+    async def edit(self, index: int, content: str, *, live: bool) -> None:
+        """Edit one of the reply's messages (by the press's response when one waits)."""
+        view = self._view(live)
+        message = self._messages[index]
+        if self.responder.waiting_for(message.id) and await self.responder.answer(content, view):
+            return
+        await _guard(message.edit(content=content, view=view, allowed_mentions=NO_MENTIONS))
 
 
-class InteractionSink(_Counted):
+class InteractionSink(_DiscordSink):
     """Writes into a deferred interaction's original response, then followups.
 
     Webhook requests are limited per interaction token, apart from the channel.
@@ -91,39 +195,59 @@ class InteractionSink(_Counted):
 
     def __init__(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[Any],
         *,
         ephemeral: bool,
         monitor: RateLimitMonitor | None = None,
+        controls: Controls | None = None,
+        on_message: Callable[[int], None] | None = None,
     ) -> None:
-        super().__init__(monitor, token_key(interaction.token))
+        super().__init__(token_key(interaction.token), monitor, controls, on_message)
         self._interaction = interaction
         self._ephemeral = ephemeral
         self._followups: list[discord.WebhookMessage] = []
+        self._ids.append(0)  # the original response: its id is learnt at its first edit
 
     @property
     def existing(self) -> int:
         """The deferred original response already exists."""
         return 1
 
-    async def send(self, content: str) -> None:
+    async def send(self, content: str, *, live: bool) -> None:
         """Continue the reply in a followup message."""
+        view = self._view(live)
         message = await _guard(
             self._interaction.followup.send(
-                content, ephemeral=self._ephemeral, wait=True, allowed_mentions=NO_MENTIONS
+                content,
+                ephemeral=self._ephemeral,
+                wait=True,
+                allowed_mentions=NO_MENTIONS,
+                view=view if view is not None else discord.utils.MISSING,
             )
         )
         self._followups.append(message)
+        self._created(message.id)
 
-    async def edit(self, index: int, content: str) -> None:
+    async def edit(self, index: int, content: str, *, live: bool) -> None:
         """Edit the original response (index 0) or a followup."""
+        view = self._view(live)
+        if self.responder.waiting_for(self._ids[index]) and await self.responder.answer(
+            content, view
+        ):
+            return
         if index == 0:
-            await _guard(
+            message = await _guard(
                 self._interaction.edit_original_response(
-                    content=content, allowed_mentions=NO_MENTIONS
+                    content=content, view=view, allowed_mentions=NO_MENTIONS
                 )
             )
+            if self._ids[0] == 0:
+                self._ids[0] = message.id
+                if self._on_message is not None:
+                    self._on_message(message.id)
         else:
             await _guard(
-                self._followups[index - 1].edit(content=content, allowed_mentions=NO_MENTIONS)
+                self._followups[index - 1].edit(
+                    content=content, view=view, allowed_mentions=NO_MENTIONS
+                )
             )

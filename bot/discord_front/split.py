@@ -1,8 +1,14 @@
 """Cut long replies into Discord-sized messages without breaking markdown.
 
 A cut prefers a paragraph break, then a line break, then a sentence end, then a
-space; a code fence open at the cut is closed in the old message and reopened
-(same marker and language) at the start of the new one.
+space; a code block open at the cut is closed in the old message and reopened
+(same language) at the start of the new one.
+
+Code blocks are tracked the way Discord renders them, not as CommonMark says:
+Discord pairs ``` markers lazily, in order, wherever they stand (a "```python"
+line inside an open block closes it), and does not know ~~~ fences. Deciding
+the state any other way would make the closing marker added at a cut show as
+stray backticks.
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A fence line: up to three spaces, then ``` or ~~~ (three or more), then an info string.
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_MARKER = "```"
+# What Discord takes as a code block's language: letters, digits and a few signs, up to
+# the end of the line the opening marker is on.
+_LANGUAGE = re.compile(r"[A-Za-z0-9_+\-.#]*")
 _SENTENCE_END = re.compile(r"[.!?…][)\]\"'*_]*\s")
 # Languages longer than this are not carried into the next message.
 _MAX_INFO = 32
@@ -21,9 +29,9 @@ FENCE_RESERVE = 12
 
 @dataclass(frozen=True)
 class Fence:
-    """An open code fence: its marker (```` ``` ```` or ``~~~``) and info string."""
+    """An open code block: its marker (always ```` ``` ```` for Discord) and language."""
 
-    marker: str
+    marker: str = _MARKER
     info: str = ""
 
     def opening(self) -> str:
@@ -53,20 +61,22 @@ def fit(text: str, limit: int) -> int:
 
 
 def open_fence(text: str, state: Fence | None = None) -> Fence | None:
-    """The fence still open at the end of ``text``, starting from ``state``."""
-    if "```" not in text and "~~~" not in text:
-        return state
-    for line in text.split("\n"):
-        match = _FENCE_LINE.match(line)
-        if match is None:
-            continue
-        marker, info = match.group(1), match.group(2).strip()
+    """The code block still open at the end of ``text``, starting from ``state``.
+
+    Every ``` toggles the state, as Discord pairs them; an opening marker takes
+    the language written right after it on its line.
+    """
+    at = text.find(_MARKER)
+    while at != -1:
+        end = at + len(_MARKER)
         if state is None:
-            if marker[0] == "`" and "`" in info:
-                continue  # inline code such as ```x``` is not a fence
-            state = Fence(marker, info)
-        elif marker[0] == state.marker[0] and len(marker) >= len(state.marker) and not info:
+            line_end = text.find("\n", end)
+            rest = text[end:] if line_end == -1 else text[end:line_end]
+            language = rest if _LANGUAGE.fullmatch(rest) else ""
+            state = Fence(_MARKER, language)
+        else:
             state = None
+        at = text.find(_MARKER, end)
     return state
 
 

@@ -2,8 +2,10 @@ import asyncio
 
 from bot.core.bus import ReplyBus, ReplyFinished, ReplyProgress, ReplyStarted, Subscription
 from bot.core.reply import Origin, Outcome
+from bot.core.request import Request
 
 ORIGIN = Origin(trigger="test", user_id=1)
+REQUEST = Request("q", "m")
 
 
 def outcome() -> Outcome:
@@ -34,14 +36,14 @@ def drain(subscription: Subscription) -> list:
 async def test_full_queue_merges_progress_per_reply_and_loses_no_text():
     bus = ReplyBus()
     sub = bus.subscribe(maxsize=3)
-    bus.publish(ReplyStarted("a", ORIGIN, "m", "q"))
-    bus.publish(ReplyStarted("b", ORIGIN, "m", "q"))
+    bus.publish(ReplyStarted("a", ORIGIN, REQUEST))
+    bus.publish(ReplyStarted("b", ORIGIN, REQUEST))
     for i in range(100):
         bus.publish(progress("a", f"a{i} ", i + 1))
         bus.publish(progress("b", f"b{i} ", i + 1))
     assert len(sub._queue) <= 4  # bounded: the queue does not grow with progress
-    bus.publish(ReplyFinished("a", ORIGIN, "m", "q", outcome(), "text"))
-    bus.publish(ReplyFinished("b", ORIGIN, "m", "q", outcome(), "text"))
+    bus.publish(ReplyFinished("a", ORIGIN, REQUEST, outcome(), "text"))
+    bus.publish(ReplyFinished("b", ORIGIN, REQUEST, outcome(), "text"))
     sub.close()
     events = [event async for event in sub]
     for reply in "ab":
@@ -65,8 +67,8 @@ async def test_a_failing_listener_is_logged_and_the_others_still_get_every_event
 
     bus.listen(broken, name="broken")
     bus.listen(good, name="good")
-    bus.publish(ReplyStarted("a", ORIGIN, "m", "q"))
-    bus.publish(ReplyFinished("a", ORIGIN, "m", "q", outcome(), "t"))
+    bus.publish(ReplyStarted("a", ORIGIN, REQUEST))
+    bus.publish(ReplyFinished("a", ORIGIN, REQUEST, outcome(), "t"))
     await bus.close()
     assert seen == ["ReplyStarted", "ReplyFinished"]
 
@@ -93,6 +95,6 @@ async def test_a_subscription_that_falls_far_behind_is_closed(monkeypatch):
     bus = ReplyBus()
     sub = bus.subscribe()
     for i in range(10):
-        bus.publish(ReplyStarted(str(i), ORIGIN, "m", "q"))
+        bus.publish(ReplyStarted(str(i), ORIGIN, REQUEST))
     assert sub.closed
     assert len(drain(sub)) == 5

@@ -25,7 +25,7 @@ def test_footer_marks_estimated_tokens_and_missing_first_token():
 
 def test_live_shows_indicator_and_closes_open_fence():
     out = render.live("```py\nx = 1", tokens=5)
-    assert out == "```py\nx = 1\n```\n-# ⏳ writing… · 5 tokens"
+    assert out == "```py\nx = 1\n```\n-# ⏳ writing… · ~5 tokens"
 
 
 def test_live_with_status_and_no_text():

@@ -23,7 +23,11 @@ async def test_mention_streams_progressively_and_ends_with_text_and_footer(make_
         [reply] = h.replies_to(asked)
 
     stream = h.model.streams[0]
-    assert stream.request.body["input"] == "tell me something"
+    assert stream.request.body["input"] == [
+        {"role": "user", "content": [{"type": "input_text", "text": "tell me something"}]}
+    ]
+    assert stream.request.body["store"] is False
+    assert "previous_response_id" not in stream.request.body
     assert stream.request.body["model"] == MODEL
     assert stream.request.body["instructions"] == "Default system prompt."
     # Progressive: several versions, each a prefix of the model's text while live.

@@ -25,7 +25,7 @@ async def test_chat_passes_model_system_and_sampling_options(make_harness):
         [record] = await h.wait_finished()
     body = h.model.requests[0].body
     assert body["model"] == OTHER_MODEL
-    assert body["input"] == "explain pacing"
+    assert h.model.requests[0].prompt == "explain pacing"
     assert body["instructions"] == "You are terse."
     assert body["temperature"] == 0.3
     assert body["top_p"] == 0.9
@@ -86,9 +86,9 @@ async def test_chat_command_schema(make_harness, discord_fake):
     async with make_harness():
         pass
     assert discord_fake.commands_scope == "global"
-    [chat] = discord_fake.commands
-    assert chat["name"] == "chat"
-    options = {o["name"]: o for o in chat["options"]}
+    commands = {c["name"]: c for c in discord_fake.commands}
+    assert set(commands) == {"chat", "reset"}
+    options = {o["name"]: o for o in commands["chat"]["options"]}
     assert set(options) == {
         "prompt",
         "model",
@@ -97,6 +97,7 @@ async def test_chat_command_schema(make_harness, discord_fake):
         "top_p",
         "max_output_tokens",
         "private",
+        "thread",
     }
     assert options["prompt"]["required"] is True
     assert options["model"]["autocomplete"] is True
@@ -108,7 +109,7 @@ async def test_guild_sync_when_configured(make_harness, discord_fake):
     async with make_harness(guild_id=discord_fake.guild_id):
         pass
     assert discord_fake.commands_scope == discord_fake.guild_id
-    assert [c["name"] for c in discord_fake.commands] == ["chat"]
+    assert sorted(c["name"] for c in discord_fake.commands) == ["chat", "reset"]
 
 
 async def test_failed_command_sync_is_logged_and_mentions_still_work(make_harness, discord_fake):

@@ -53,8 +53,25 @@ def test_open_fence_tracks_language_and_closing():
     assert open_fence("```python\nx = 1\n") == Fence("```", "python")
     assert open_fence("```python\nx = 1\n```\n") is None
     assert open_fence("text ```inline``` text") is None
-    assert open_fence("~~~\ncode\n```\nstill code") == Fence("~~~", "")
-    assert open_fence("````md\n```\ninner\n```\n") == Fence("````", "md")
+
+
+def test_open_fence_pairs_markers_lazily_as_discord_renders_them():
+    # CommonMark would keep the block open (a "```python" line inside it is content);
+    # Discord closes the block there, and opens a new one at the next marker.
+    assert open_fence("```\ncode\n```python\nmore") is None
+    assert open_fence("```md\nA\n```python\nB\n```\n") == Fence("```", "")
+    # Discord has no ~~~ code blocks.
+    assert open_fence("~~~\ncode\n") is None
+
+
+def test_model_text_with_nested_markers_splits_into_balanced_messages():
+    # Seen with a real model: a fenced block that shows a fence inside it.
+    block = "```markdown\nHow to write code:\n```python\nprint('hi')\n```\nDone.\n```\n"
+    body = "\n\n".join([block + "Some prose " * 30] * 12)
+    chunks = split_all(body, 1000)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert chunk.count("```") % 2 == 0, chunk  # no stray marker in Discord
 
 
 def test_split_inside_code_block_closes_and_reopens_with_language():

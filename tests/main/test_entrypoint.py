@@ -161,7 +161,7 @@ async def test_bot_process_replies_logs_json_without_secrets_and_stops_on_sigter
     invite = logged_in["invite_url"]
     assert invite.startswith("https://discord.com/oauth2/authorize?client_id=")
     assert "scope=bot+applications.commands" in invite
-    assert "permissions=274877975552" in invite
+    assert "permissions=309237713920" in invite
     [synced] = [r for r in records if r["event"] == "commands.synced"]
     assert synced["scope"] == "global"
     assert "BOT_GUILD_ID" in synced["note"]

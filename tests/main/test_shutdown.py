@@ -18,7 +18,7 @@ async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(t
         model_fake.route(
             lambda body: (
                 Script(text="Short reply that finishes.", rate=5)
-                if body["input"] == "short"
+                if body["input"][-1]["content"][0]["text"] == "short"
                 else Script(text=long_text, rate=20)
             )
         )

@@ -72,10 +72,20 @@ class Harness:
     def replies_to(self, message_id: int) -> list[FakeMessage]:
         """The bot's messages of the reply that answers ``message_id`` (first + continuations)."""
         bot_msgs = self.discord.bot_messages()
-        first = next(i for i, m in enumerate(bot_msgs) if m.reference_id == message_id)
-        out = [bot_msgs[first]]
-        for m in bot_msgs[first + 1 :]:
-            if m.reference_id is not None or m.channel_id != out[0].channel_id:
-                break
-            out.append(m)
+        out = [next(m for m in bot_msgs if m.reference_id == message_id)]
+        # Each continuation replies to the part before it.
+        while (
+            following := next((m for m in bot_msgs if m.reference_id == out[-1].id), None)
+        ) is not None:
+            out.append(following)
         return out
+
+
+def conversation(received) -> list[tuple[str, str]]:
+    """A model request's input as (role, text) pairs, in order."""
+    return [(message.role, message.text) for message in received.messages]
+
+
+def rest_gets(fake: FakeDiscord) -> list[str]:
+    """Paths of the message reads (GET one message, or a history) the bot made."""
+    return [c.path for c in fake.calls if c.method == "GET" and "/messages" in c.path]

@@ -21,6 +21,8 @@ class RecordingSink:
         self.existing = existing
         self.bucket = "channel:1"
         self.messages: list[str] = [""] * existing
+        self.live: list[bool] = [False] * existing  # whether each page was last written live
+        self.free: set[int] = set()  # pages whose next write needs no pacing slot
         self.log: list[tuple[float, str, int, str]] = []
         self.fail = fail
         self.gone = False
@@ -32,15 +34,20 @@ class RecordingSink:
     def rate_limited(self) -> int:
         return 0
 
-    async def send(self, content: str) -> None:
+    async def send(self, content: str, *, live: bool = False) -> None:
         await self._check(content)
         self.messages.append(content)
+        self.live.append(live)
         self._record("send", len(self.messages) - 1, content)
 
-    async def edit(self, index: int, content: str) -> None:
+    async def edit(self, index: int, content: str, *, live: bool = False) -> None:
         await self._check(content)
         self.messages[index] = content
+        self.live[index] = live
         self._record("edit", index, content)
+
+    def unpaced(self, index: int) -> bool:
+        return index in self.free
 
     def _record(self, op: str, index: int, content: str) -> None:
         self.log.append((self.clock.now() if self.clock else 0.0, op, index, content))

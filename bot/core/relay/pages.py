@@ -59,8 +59,12 @@ class Pages:
         self._rendered = len(body)
         return self._layout.render(body, state)
 
-    def next_write(self, state: ReplyState) -> tuple[int, str] | None:
-        """The page to write now and its content, or ``None`` when all is shown."""
+    def next_write(self, state: ReplyState) -> tuple[int, str, bool] | None:
+        """The page to write now, its content and whether it is still live.
+
+        ``None`` when everything is shown. Only the current page of a reply that
+        has not ended is live; a full page or a final one is not.
+        """
         current = self._current(state)
         sealed, written = self._sealed, self._written
         while (
@@ -70,13 +74,13 @@ class Pages:
         ):
             self._settled += 1
         if self._settled < len(sealed):
-            return self._settled, sealed[self._settled]
+            return self._settled, sealed[self._settled], False
         index = len(sealed)
         if current is None:
             return None
         if index < len(written) and written[index] == current:
             return None
-        return index, current
+        return index, current, not state.done
 
     def is_new(self, index: int) -> bool:
         """Whether writing page ``index`` creates it (rather than editing it)."""

@@ -45,29 +45,40 @@ class Relay:
         clock: Clock | None = None,
         started_at: float | None = None,
         on_text: Callable[[str], None] | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
         self._sink = sink
         self._pacer = pacer
         self._clock = clock or SystemClock()
         started = self._clock.now() if started_at is None else started_at
-        self.state = ReplyState(model, self._clock, started, on_text)
+        self.state = ReplyState(model, self._clock, started, on_text, notes)
         self._pages = Pages(layout, sink.existing)
         self._writes = 0
         self._write_errors = 0
         self._gone = False
         self._final_written = False
         self._dirty = asyncio.Event()
+        self._unpaced = asyncio.Event()  # a write outside the pacer became possible
         self._consumer: asyncio.Task[None] | None = None
 
     # -- reading the stream -------------------------------------------------------
 
-    def stop(self, ending: Ending = "stopped") -> None:
-        """End the reply now (a user's stop, or shutdown); partial text is kept."""
+    def stop(self, ending: Ending = "stopped", detail: str | None = None) -> None:
+        """End the reply now (a user's stop, or shutdown); partial text is kept.
+
+        ``detail`` says more for people (for a stop: "by <name>").
+        """
         if self.state.done or self.state.stop_ending is not None:
             return
         self.state.stop_ending = ending
+        self.state.stop_detail = detail
         if self._consumer is not None:
             self._consumer.cancel()
+
+    def wake(self) -> None:
+        """The sink can now write outside the pacer: do not wait for a slot."""
+        self._unpaced.set()
+        self._dirty.set()
 
     async def run(self, events: AsyncIterator[StreamEvent]) -> Outcome:
         """Relay ``events`` until the reply has ended and its final write landed."""
@@ -130,9 +141,9 @@ class Relay:
                     self._final_written = True
                     return
                 continue
-            # The priority is read when the slot is granted: a reply whose stream
-            # ended while it waited goes ahead as a final write.
-            await self._pacer.acquire(self._sink.bucket, self._priority)
+            if not await self._slot(pages.next_write(state)):
+                self._dirty.set()
+                continue
             target = pages.next_write(state)  # the newest snapshot, rendered now
             if target is None:
                 self._dirty.set()
@@ -158,16 +169,40 @@ class Relay:
                     return
             self._dirty.set()
 
+    async def _slot(self, target: tuple[int, str, bool] | None) -> bool:
+        """Wait for a write slot; False when an unpaced write became possible meanwhile."""
+        if target is not None and self._sink.unpaced(target[0]):
+            return True
+        self._unpaced.clear()
+        # The priority is read when the slot is granted: a reply whose stream
+        # ended while it waited goes ahead as a final write.
+        acquire = asyncio.ensure_future(self._pacer.acquire(self._sink.bucket, self._priority))
+        woken = asyncio.ensure_future(self._unpaced.wait())
+        try:
+            await asyncio.wait({acquire, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            if not acquire.done():
+                acquire.cancel()
+        try:
+            await acquire  # granted, or cancelled above
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the writer itself is being cancelled
+            return False
+        return True
+
     def _priority(self) -> int:
         if self.state.done:
             return FINAL
         return FIRST if self._writes == 0 else PROGRESS
 
-    async def _write(self, index: int, content: str) -> None:
+    async def _write(self, index: int, content: str, live: bool) -> None:
         if self._pages.is_new(index):
-            await self._sink.send(content)
+            await self._sink.send(content, live=live)
         else:
-            await self._sink.edit(index, content)
+            await self._sink.edit(index, content, live=live)
         self._pages.record(index, content)
         self._writes += 1
 
@@ -192,4 +227,5 @@ class Relay:
             write_errors=self._write_errors,
             final_written=self._final_written,
             rate_limited=self._sink.rate_limited(),
+            model=state.model,
         )

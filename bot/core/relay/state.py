@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.core import errors
 from bot.core.clock import Clock
+from bot.core.conversation import estimate_tokens
 from bot.core.events import Finished, Started, Status, StreamEvent, TextDelta, Usage
 from bot.core.reply import Ending
 
@@ -23,8 +24,13 @@ class ReplyState:
         clock: Clock,
         started_at: float,
         on_text: Callable[[str], None] | None = None,
+        notes: tuple[str, ...] = (),
     ) -> None:
+        self.requested_model = model
+        #: The model that answered, once the server names it (the requested one until then).
         self.model = model
+        #: Short lines a front shows with the reply (e.g. attachments it could not read).
+        self.notes = notes
         self._clock = clock
         self._t0 = started_at
         self._on_text = on_text
@@ -42,6 +48,7 @@ class ReplyState:
         self.response_id: str | None = None
         #: Set when the reply is being stopped (by a user, or shutdown): its ending.
         self.stop_ending: Ending | None = None
+        self.stop_detail: str | None = None
 
     def apply(self, event: StreamEvent) -> bool:
         """Take one model event into the state; True when what a page shows may change."""
@@ -61,10 +68,13 @@ class ReplyState:
             self.status = event.text
             return True
         if isinstance(event, Started):
-            self.response_id = event.response_id or None
+            # Some servers send response.created again mid-stream: the first id stays.
+            self.response_id = self.response_id or event.response_id or None
+            self.model = event.model or self.model
             return False
         if isinstance(event, Finished):
             self.usage = event.usage
+            self.model = event.model or self.model
             self.end(event.status, None if event.status == "completed" else event.reason)
             return True
         self.end(event.status, event.message)
@@ -75,7 +85,7 @@ class ReplyState:
         if self.done:
             return
         if self.stop_ending is not None:
-            ending, detail = self.stop_ending, None
+            ending, detail = self.stop_ending, self.stop_detail
         elif ending is None:
             ending, detail = "interrupted", errors.STREAM_ENDED_EARLY
         if ending == "incomplete":
@@ -83,6 +93,11 @@ class ReplyState:
         self.ending, self.detail = ending, detail
         self.total = self._clock.now() - self._t0
         self.done = True
+
+    @property
+    def estimated_tokens(self) -> int:
+        """Output tokens estimated from the text (servers merge and split deltas freely)."""
+        return estimate_tokens(self.characters)
 
     def elapsed(self) -> float:
         """Seconds since the request, frozen at the ending."""

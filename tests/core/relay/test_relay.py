@@ -21,7 +21,7 @@ def script(
     clock: FakeClock, deltas: list[str], gap: float, ending: StreamEvent | None, ttft: float = 0.3
 ) -> AsyncIterator[StreamEvent]:
     async def gen() -> AsyncIterator[StreamEvent]:
-        yield Started("resp_1", "m")
+        yield Started("resp_1", "")
         await clock.sleep(ttft)
         for delta in deltas:
             yield TextDelta(delta)
@@ -123,7 +123,7 @@ async def test_failure_mid_stream_keeps_partial_text_and_shows_error():
     ending = Failed("interrupted", "The connection to the model server was lost.")
     _, outcome = await run_relay(clock, sink, script(clock, ["Half ", "done"], 0.1, ending))
     assert sink.messages[0].startswith("Half done\n❌ The connection to the model server was lost.")
-    assert "~2 tokens" in sink.messages[0]
+    assert "~3 tokens" in sink.messages[0]  # estimated from 9 characters, not 2 deltas
     assert outcome.ending == "interrupted"
 
 
@@ -244,3 +244,51 @@ async def test_shown_words_never_vanish_when_a_message_fills_up():
         assert visible_before <= visible, sorted(visible_before - visible)[:5]
         visible_before = visible
     assert visible_before == {w.strip() for w in words}
+
+
+async def test_a_write_outside_the_bucket_does_not_wait_for_a_slot():
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    sink = RecordingSink(clock)
+    deltas = [f"{i} " for i in range(1000)]
+    relay = Relay(sink, pacer, LAYOUT, model="m", clock=clock)
+    task = asyncio.create_task(relay.run(script(clock, deltas, 0.05, completed(1000))))
+    await clock.advance(1.2)  # first text written; the next slot is ~1 s away
+    for _ in range(5):
+        pacer.bucket(sink.bucket).budget.grant(clock.now())  # another reply used the bucket
+    writes = len(sink.log)
+    sink.free.add(0)  # e.g. a button press on page 0 answers the next write
+    relay.stop("stopped", "by Ann")
+    relay.wake()
+    await clock.advance(0.05)
+    assert task.done()
+    outcome = task.result()
+    assert len(sink.log) == writes + 1  # the final write went at once
+    assert sink.log[-1][0] - clock.now() > -0.06
+    assert "⏹️ Stopped by Ann." in sink.messages[0]
+    assert not sink.live[0]
+    assert outcome.final_written
+
+
+async def test_the_footer_names_the_model_that_answered_and_live_pages_are_marked():
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+
+    async def events() -> AsyncIterator[StreamEvent]:
+        yield Started("resp_1", "served-name")
+        await clock.sleep(0.2)
+        yield TextDelta("hello ")
+        await clock.sleep(2)
+        yield Started("resp_2", "")  # some servers send response.created again: harmless
+        yield TextDelta("world")
+        yield Finished("completed", usage=Usage(1, 2), model="final-name")
+
+    relay, outcome = await run_relay(clock, sink, events(), seconds=10)
+    assert outcome.model == "final-name"
+    assert outcome.response_id == "resp_1"
+    assert sink.messages[0].endswith(
+        "-# final-name · first token 0.20 s · total 2.20 s · 2 tokens · 1 tok/s"
+    )
+    assert any(op == "send" for _, op, _, _ in sink.log)
+    assert sink.live == [False]  # the final write removed the live state
+    assert relay.state.requested_model == "test-model"

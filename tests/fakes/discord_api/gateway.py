@@ -1,9 +1,15 @@
-"""The gateway websocket, dispatch to connected clients, and injected user messages.
+"""The gateway websocket, and dispatch to connected clients by their intents.
 
-HELLO on connect, IDENTIFY -> READY + GUILD_CREATE (the whole guild with all its members
-and channels), RESUME of a known session -> RESUMED (else INVALID_SESSION), heartbeat ACKs.
-Sequence numbers are per connection. Events caused by REST calls (MESSAGE_DELETE) go to
-every identified connection; injected ones go to the newest.
+HELLO on connect, IDENTIFY -> READY + GUILD_CREATE (the whole guild with all its members,
+roles, channels and active threads), RESUME of a known session -> RESUMED (else
+INVALID_SESSION), heartbeat ACKs. Sequence numbers are per connection.
+
+Events caused by REST calls (the echo of the bot's own messages, MESSAGE_DELETE, a
+THREAD_CREATE) go to every identified connection; injected ones go to the newest. Each
+goes only to a client that identified with its intent, as Discord does: message events
+need GUILD_MESSAGES (DIRECT_MESSAGES in DMs), channel, thread and role events GUILDS,
+member updates GUILD_MEMBERS; without MESSAGE_CONTENT a message's content is emptied
+(store.py). Nothing is dispatched for ephemeral messages or channels the bot is not in.
 """
 
 from __future__ import annotations
@@ -11,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from tests.fakes.discord_api.constants import (
+    CHANNEL_DM,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MESSAGES,
     OP_DISPATCH,
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,
@@ -26,6 +34,7 @@ from tests.fakes.discord_api.constants import (
     OP_INVALID_SESSION,
     OP_RESUME,
 )
+from tests.fakes.discord_api.state import FakeMessage
 from tests.fakes.discord_api.store import MessageStore
 
 
@@ -35,6 +44,7 @@ class _Gateway:
     session_id: str | None = None
     seq: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    intents: int = 0
 
 
 class Gateway(MessageStore):
@@ -42,6 +52,7 @@ class Gateway(MessageStore):
 
     _gateways: list[_Gateway]
     _sessions: dict[str, int]
+    _session_intents: dict[str, int]
 
     async def _send(self, gw: _Gateway, payload: dict[str, Any]) -> None:
         self.gateway_events.append(payload)
@@ -54,11 +65,57 @@ class Gateway(MessageStore):
                 self._sessions[gw.session_id] = gw.seq
             await self._send(gw, {"op": OP_DISPATCH, "t": event, "s": gw.seq, "d": data})
 
-    async def _dispatch_event(self, event: str, data: dict[str, Any]) -> None:
-        for gw in list(self._gateways):
-            if gw.session_id is not None and not gw.ws.closed:
+    def _identified(self, only: _Gateway | None = None) -> list[_Gateway]:
+        targets = list(self._gateways) if only is None else [only]
+        return [gw for gw in targets if gw.session_id is not None and not gw.ws.closed]
+
+    async def _dispatch_event(
+        self, event: str, data: dict[str, Any], *, intent: int = 0, only: _Gateway | None = None
+    ) -> None:
+        """Send to every identified client (or ``only``) that has ``intent`` (0: any)."""
+        for gw in self._identified(only):
+            if gw.intents & intent == intent:
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     await self._dispatch_to(gw, event, data)
+
+    def _message_intent(self, channel_id: int) -> int | None:
+        """The intent message events in this channel need; None: the bot is not there."""
+        if channel_id in self._foreign:
+            return None
+        if self._channel_type(channel_id) == CHANNEL_DM:
+            return INTENT_DIRECT_MESSAGES
+        return INTENT_GUILD_MESSAGES
+
+    async def _dispatch_message(
+        self, event: str, msg: FakeMessage, *, only: _Gateway | None = None
+    ) -> None:
+        """MESSAGE_CREATE/MESSAGE_UPDATE of ``msg``, rendered per client's intents."""
+        intent = self._message_intent(msg.channel_id)
+        if intent is None or msg.ephemeral:
+            return
+        for gw in self._identified(only):
+            if gw.intents & intent:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await self._dispatch_to(gw, event, self._gateway_message(msg, gw.intents))
+
+    async def _dispatch_delete(self, msg: FakeMessage, *, only: _Gateway | None = None) -> None:
+        intent = self._message_intent(msg.channel_id)
+        if intent is None or msg.ephemeral:
+            return
+        data = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
+        guild = self._guild_of(msg.channel_id)
+        if guild is not None:
+            data["guild_id"] = str(guild)
+        await self._dispatch_event("MESSAGE_DELETE", data, intent=intent, only=only)
+
+    async def _echo(self, event: str, msg: FakeMessage) -> None:
+        """The gateway's echo of the bot's own REST writes (``echo=True``)."""
+        if not self.echo:
+            return
+        if event == "MESSAGE_DELETE":
+            await self._dispatch_delete(msg)
+        else:
+            await self._dispatch_message(event, msg)
 
     def _live_gateway(self) -> _Gateway:
         for gw in reversed(self._gateways):
@@ -111,6 +168,8 @@ class Gateway(MessageStore):
         self.identify_payload = data
         gw.session_id = f"fake-session-{self.snowflake()}"
         gw.seq = 0
+        gw.intents = int(data.get("intents") or 0)
+        self._session_intents[gw.session_id] = gw.intents
         await self._dispatch_to(
             gw,
             "READY",
@@ -144,6 +203,7 @@ class Gateway(MessageStore):
             await self._send(gw, {"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None})
             return
         gw.session_id = session
+        gw.intents = self._session_intents.get(session, 0)
         gw.seq = max(self._sessions[session], int(data.get("seq") or 0))
         await self._dispatch_to(gw, "RESUMED", {"_trace": ["fake-gateway"]})
 
@@ -151,44 +211,3 @@ class Gateway(MessageStore):
         """Close every gateway connection with ``code`` (discord.py then resumes or reconnects)."""
         for gw in list(self._gateways):
             await gw.ws.close(code=code, message=b"closed by test")
-
-    # ------------------------------------------------------------------ injection
-
-    async def inject_message(
-        self,
-        channel_id: int,
-        content: str,
-        *,
-        author_id: int | None = None,
-        author_bot: bool = False,
-        mention_bot: bool = True,
-        reference_id: int | None = None,
-    ) -> int:
-        """Dispatch MESSAGE_CREATE from a user; returns the new message id.
-
-        With ``mention_bot`` the content starts with ``<@bot>`` (prepended unless already in
-        it) and ``mentions`` includes the bot. ``mentions`` lists every ``<@id>`` in content.
-        """
-        gw = self._live_gateway()
-        author = self.user_id if author_id is None else author_id
-        self._add_user(author, bot=author_bot)
-        if author_bot:
-            self._users[author]["bot"] = True
-        bot_mention = f"<@{self.bot_user_id}>"
-        if mention_bot and bot_mention not in content and f"<@!{self.bot_user_id}>" not in content:
-            content = f"{bot_mention} {content}"
-        body: dict[str, Any] = {"content": content}
-        if reference_id is not None:
-            body["message_reference"] = {"message_id": reference_id, "fail_if_not_exists": True}
-        msg = self._create_message(
-            channel_id=channel_id, body=body, now=time.monotonic(), author_id=author
-        )
-        data = self._message_json(msg)
-        data["member"] = self._member(author, with_user=False)
-        data["mentions"] = [
-            {**self._add_user(uid), "member": self._member(uid, with_user=False)}
-            for uid in msg.mention_ids
-        ]
-        await self._dispatch_to(gw, "MESSAGE_CREATE", data)
-        await self.notify()
-        return msg.id

@@ -1,9 +1,11 @@
 """The REST side: route table, request parsing (JSON and multipart) and dispatch.
 
 Each request is recorded as a ``Call``, passes ``_gate`` (auth, injected failures, rate
-limits; limits.py) and goes to its handler (messages.py, interactions.py); an
-``_ApiError`` raised there becomes Discord's error body. Waiters are notified after the
-call is recorded and before the answer is sent.
+limits; limits.py) and goes to its handler (messages.py, threads.py, dms.py,
+interactions.py); an ``_ApiError`` raised there becomes Discord's error body. Waiters are
+notified after the call is recorded and before the answer is sent. Uploaded files (the
+``files[n]`` parts of a multipart body) reach the handlers with their bytes, so the CDN
+(cdn.py) can serve them back.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from tests.fakes.discord_api.constants import API_PREFIX
+from tests.fakes.discord_api.dms import DirectMessages
 from tests.fakes.discord_api.interactions import InteractionRoutes
 from tests.fakes.discord_api.limits import RateLimits
 from tests.fakes.discord_api.messages import MessageRoutes
-from tests.fakes.discord_api.state import Call
+from tests.fakes.discord_api.state import Call, FakeFile
+from tests.fakes.discord_api.threads import ThreadRoutes
 from tests.fakes.discord_api.validation import _ApiError
 
 
@@ -34,6 +38,7 @@ class _Request:
     headers: dict[str, str]
     now: float
     call: Call
+    uploads: list[FakeFile] = field(default_factory=list)  # multipart files, in order
 
 
 Handler = Callable[[_Request, re.Match[str]], Awaitable[tuple[int, Any]]]
@@ -50,8 +55,8 @@ class _Route:
     write: bool = False
 
 
-class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
-    """Routes REST requests to the handlers of messages.py and interactions.py."""
+class RestServer(InteractionRoutes, MessageRoutes, ThreadRoutes, DirectMessages, RateLimits):
+    """Routes REST requests to the handlers of messages.py, threads.py, dms.py, interactions.py."""
 
     _routes: list[_Route]
 
@@ -64,12 +69,16 @@ class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
         def webhook_bucket(m: re.Match[str]) -> str:
             return f"webhook:{m['token']}"
 
+        def thread_bucket(m: re.Match[str]) -> str:
+            return f"threads:{m['cid']}"
+
         r = re.compile
         cid = r"(?P<cid>\d+)"
         mid = r"(?P<mid>\d+)"
         hook = r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"
         return [
             _Route("GET", r(r"/users/@me"), self._get_me),
+            _Route("GET", r(r"/users/(?P<uid>\d+)"), self._get_user),
             _Route("GET", r(r"/oauth2/applications/@me"), self._get_application),
             _Route("GET", r(r"/applications/@me"), self._get_application),
             _Route("GET", r(r"/gateway"), self._get_gateway),
@@ -86,7 +95,16 @@ class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
                 r(r"/applications/(?P<app>\d+)/guilds/(?P<gid>\d+)/commands"),
                 self._get_commands,
             ),
+            _Route("POST", r(r"/users/@me/channels"), self._open_dm),
             _Route("GET", r(rf"/channels/{cid}"), self._get_channel),
+            _Route("GET", r(rf"/channels/{cid}/messages"), self._get_history),
+            _Route(
+                "POST",
+                r(rf"/channels/{cid}/messages/{mid}/threads"),
+                self._start_thread_from_message,
+                thread_bucket,
+            ),
+            _Route("POST", r(rf"/channels/{cid}/threads"), self._start_thread, thread_bucket),
             _Route(
                 "POST",
                 r(rf"/channels/{cid}/messages"),
@@ -173,20 +191,22 @@ class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
         hdrs["Content-Type"] = "application/json"
         return web.Response(status=status, body=json.dumps(payload).encode(), headers=hdrs)
 
-    async def _read_body(self, request: web.Request) -> tuple[Any, list[str]]:
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[FakeFile]]:
         ctype = request.headers.get("Content-Type", "")
         if ctype.startswith("multipart/"):
             body: Any = None
-            files: list[str] = []
+            files: list[FakeFile] = []
             reader = await request.multipart()
             while (part := await reader.next()) is not None:
                 if not isinstance(part, BodyPartReader):
                     continue  # nested multipart: discord.py never sends one
-                data = await part.read()
+                data = bytes(await part.read())
                 if part.name == "payload_json":
                     body = json.loads(data)
                 elif part.filename:
-                    files.append(part.filename)
+                    # Discord ignores the part's content type (discord.py always sends
+                    # application/octet-stream) and guesses from the filename.
+                    files.append(FakeFile(part.filename, data))
             return body, files
         raw = await request.read()
         if not raw:
@@ -207,7 +227,7 @@ class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
         now = time.monotonic()
         if path is None:
             path = "/" + request.match_info["tail"]
-        body, files = await self._read_body(request)
+        body, uploads = await self._read_body(request)
         method = request.method.upper()
         call = Call(
             t=now,
@@ -217,12 +237,11 @@ class RestServer(InteractionRoutes, MessageRoutes, RateLimits):
             status=0,
             bucket=None,
             query=dict(request.query),
-            files=files,
+            files=[f.filename for f in uploads],
         )
-        status, payload, headers = await self._dispatch(
-            _Request(method, path, dict(request.query), body, dict(request.headers), now, call),
-            prefixed=prefixed,
-        )
+        req = _Request(method, path, dict(request.query), body, dict(request.headers), now, call)
+        req.uploads = uploads
+        status, payload, headers = await self._dispatch(req, prefixed=prefixed)
         call.status = status
         call.response = payload
         self.calls.append(call)

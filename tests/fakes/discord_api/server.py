@@ -2,9 +2,12 @@
 
 The parts are mixins on one object and share its state (declared in state.py and in
 each part's class body, all set here in ``__init__``): rest.py's ``RestServer`` brings
-the REST routes (messages.py, interactions.py), the gate (limits.py), the gateway
-(gateway.py) and the message store (store.py, validation.py); ``InteractionInjection``
-(interactions.py) adds the injected interactions.
+the REST routes (messages.py, threads.py, dms.py, interactions.py), the gate
+(limits.py), the user injections (injection.py), the gateway (gateway.py), the message
+store (store.py, validation.py), the guild model (guild.py) and the CDN (cdn.py);
+``InteractionInjection`` (interaction_events.py) adds the injected interactions and
+``GuildEvents`` (members.py) the guild changes. ``start()`` serves the gateway, the REST
+API under /api/v10 and the CDN's attachment URLs on one port.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
-from tests.fakes.discord_api.constants import API_PREFIX
-from tests.fakes.discord_api.interactions import InteractionInjection
+from tests.fakes.discord_api.constants import ALL_PERMISSIONS, API_PREFIX
+from tests.fakes.discord_api.interaction_events import InteractionInjection
 from tests.fakes.discord_api.limits import _Window
+from tests.fakes.discord_api.members import GuildEvents
 from tests.fakes.discord_api.rest import RestServer
 
 if TYPE_CHECKING:
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     import pytest
 
 
-class FakeDiscord(RestServer, InteractionInjection):
+class FakeDiscord(RestServer, InteractionInjection, GuildEvents):
     """Enough of Discord for a real discord.py Bot; see the package docstring."""
 
     def __init__(
@@ -47,6 +51,9 @@ class FakeDiscord(RestServer, InteractionInjection):
         interaction_deadline: float = 3.0,
         token_lifetime: float = 900.0,
         heartbeat_interval: int = 41250,
+        echo: bool = True,
+        owner_id: int | None = None,
+        external_guild_id: int = 2,
     ) -> None:
         self.token = token
         self.bot_user_id = bot_user_id
@@ -62,6 +69,9 @@ class FakeDiscord(RestServer, InteractionInjection):
         self.interaction_deadline = interaction_deadline
         self.token_lifetime = token_lifetime
         self.heartbeat_interval = heartbeat_interval
+        self.echo = echo  # the gateway echoes the bot's own message creates/edits/deletes
+        self.owner_id = user_id if owner_id is None else owner_id  # has every permission
+        self.external_guild_id = external_guild_id
 
         self.base_url = ""
         self.gateway_url = ""
@@ -81,18 +91,35 @@ class FakeDiscord(RestServer, InteractionInjection):
         self.count_429 = 0  # 429s produced by the fake's own limits (bucket + global)
         self.count_429_global = 0
         self.count_429_injected = 0
+        self.threads = {}  # thread id -> FakeThread, the bot's and users'
+        self.cdn_downloads = []  # attachment ids, one per successful CDN GET
 
         self._users = {}
         self._add_user(bot_user_id, "fakebot", bot=True)
         self._add_user(user_id, "tester")
         self._member_ids = [bot_user_id, user_id]
+        self._snowflake_counter = itertools.count()
+        self.everyone_permissions = int(ALL_PERMISSIONS)
+        self._roles = {}
+        self._member_roles = {}
+        self._nicks = {}
+        self.bot_role_id = self.snowflake()
+        bot_role = self._new_role(self.bot_role_id, "fakebot", int(ALL_PERMISSIONS))
+        bot_role.update(managed=True, tags={"bot_id": str(bot_user_id)})
+        self._member_roles[bot_user_id] = [self.bot_role_id]
+        self._categories = {}
+        self._parents = {}
+        self._dm_channels = {}
+        self._foreign = {}
+        self._forbidden = {}
+        self._cdn = {}
         self._windows = {}
         self._global = _Window(global_limit, 1.0)
         self._failures = []
         self._gateways = []
         self._sessions = {}  # session_id -> last seq
+        self._session_intents = {}  # session_id -> intents of its IDENTIFY
         self._cond = asyncio.Condition()
-        self._snowflake_counter = itertools.count()
         self._runner: web.AppRunner | None = None
         self._routes = self._build_routes()
 
@@ -103,6 +130,8 @@ class FakeDiscord(RestServer, InteractionInjection):
         app = web.Application()
         app.router.add_get("/gateway", self._gateway_handler)
         app.router.add_get("/gateway/", self._gateway_handler)
+        for prefix in ("", "/media"):
+            app.router.add_get(prefix + "/attachments/{cid}/{aid}/{name}", self._cdn_handler)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest_handler)
         app.router.add_route("*", "/{tail:.*}", self._unknown_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)

@@ -1,10 +1,10 @@
 """What the fake records, and the state every part of ``FakeDiscord`` shares.
 
-``Call``, ``FakeMessage`` and ``FakeInteraction`` are what tests read. ``DiscordState``
-is the base of every part (the parts are mixins on one object): it declares the
-configuration and records that ``FakeDiscord.__init__`` (server.py) sets, answers the
-queries tests make over them, and builds the user, member, channel and guild JSON
-that READY, GUILD_CREATE, messages and interactions carry.
+``Call``, ``FakeMessage``, ``FakeInteraction`` and ``FakeThread`` are what tests read;
+``FakeFile`` is what they attach to injected messages. ``DiscordState`` is the base of
+every part (the parts are mixins on one object): it declares the configuration and
+records that ``FakeDiscord.__init__`` (server.py) sets, answers the queries tests make
+over them and builds the user JSON. The guild, member and channel JSON is guild.py's.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.fakes.discord_api.constants import ALL_PERMISSIONS, DISCORD_EPOCH_MS
+from tests.fakes.discord_api.constants import (
+    DISCORD_EPOCH_MS,
+    EPHEMERAL,
+    MESSAGE_THREAD_CREATED,
+)
 
 JsonBody = dict[str, Any] | list[Any] | None
 
@@ -73,6 +77,17 @@ class FakeMessage:
     webhook_id: int | None = None
     reactions: list[str] = field(default_factory=list)  # emoji the bot added
     loading: bool = False  # a deferred response not yet edited ("is thinking...")
+    message_type: int | None = None  # set for system/command messages; else 0, or 19 (reply)
+    reference_type: int = 0  # message_reference.type: 0 reply, 1 forward
+    reference_channel_id: int | None = None  # where the referenced message is
+    snapshot: dict[str, Any] | None = None  # message_snapshots[0].message of a forward
+    thread_id: int | None = None  # the thread started from this message
+    position: int | None = None  # position in a thread, for messages in threads
+
+    @property
+    def ephemeral(self) -> bool:
+        """Only the interaction's user sees it: not in history, no gateway events."""
+        return bool(self.flags & EPHEMERAL)
 
     @property
     def edits(self) -> int:
@@ -105,6 +120,49 @@ class FakeInteraction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)  # callback bodies received
     callback_errors: list[dict[str, Any]] = field(default_factory=list)  # error bodies answered
     autocomplete_choices: list[dict[str, Any]] | None = None
+    context: int = 0  # 0 guild, 1 the bot's DM, 2 a private channel (group DM, other DM)
+    guild_id: int | None = None  # None outside guilds
+    user_installed: bool = False  # authorized only by the user's install (bot not present)
+    message_id: int | None = None  # the message a component sits on
+    integration_owners: dict[str, str] = field(
+        default_factory=dict
+    )  # authorizing_integration_owners
+
+
+@dataclass
+class FakeThread:
+    """A thread as the fake stores it (the bot's or a user's, see ``create_thread``)."""
+
+    id: int  # equals the starter message id for a thread started from a message
+    parent_id: int
+    owner_id: int
+    name: str
+    type: int = 11  # 11 public, 12 private
+    auto_archive_duration: int = 1440
+    rate_limit_per_user: int = 0
+    starter_message_id: int | None = None
+    created_timestamp: str = ""
+    member_ids: list[int] = field(default_factory=list)
+    message_count: int = 0  # messages in it, without the starter and deleted ones
+    total_message_sent: int = 0  # never decremented
+    archived: bool = False
+    locked: bool = False
+
+
+@dataclass
+class FakeFile:
+    """An attachment of an injected message; the fake's CDN serves ``data``.
+
+    ``content_type`` defaults to a guess from the filename; ``width``/``height`` default
+    to what a PNG, JPEG, GIF or WebP header says (None for anything else).
+    """
+
+    filename: str
+    data: bytes
+    content_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    description: str | None = None
 
 
 # --------------------------------------------------------------------------- shared state
@@ -122,8 +180,11 @@ class DiscordState:
     bot_user_id: int
     application_id: int
     guild_id: int
-    channel_ids: tuple[int, ...]
+    channel_ids: tuple[int, ...]  # the guild's text channels (add_channel appends)
     user_id: int
+    owner_id: int
+    external_guild_id: int  # a guild without the bot, for user-installed interactions
+    echo: bool
     write_limit: int
     write_window: float
     webhook_limit: int
@@ -153,6 +214,8 @@ class DiscordState:
     count_429: int
     count_429_global: int
     count_429_injected: int
+    threads: dict[int, FakeThread]
+    cdn_downloads: list[str]
 
     _users: dict[int, dict[str, Any]]
     _member_ids: list[int]
@@ -181,7 +244,7 @@ class DiscordState:
     def channel_messages(
         self, channel_id: int, *, include_deleted: bool = False
     ) -> list[FakeMessage]:
-        """Messages in a channel in creation order."""
+        """Messages in a channel (or thread, or DM) in creation order."""
         return [
             m
             for m in self.messages.values()
@@ -189,12 +252,16 @@ class DiscordState:
         ]
 
     def bot_messages(self, channel_id: int | None = None) -> list[FakeMessage]:
-        """Messages authored by the bot (including interaction responses), in creation order."""
+        """Messages authored by the bot (including interaction responses), in creation order.
+
+        Not system messages such as the THREAD_CREATED notice of a thread the bot started.
+        """
         return [
             m
             for m in self.messages.values()
             if m.author_id == self.bot_user_id
             and not m.deleted
+            and m.message_type != MESSAGE_THREAD_CREATED
             and (channel_id is None or m.channel_id == channel_id)
         ]
 
@@ -231,101 +298,3 @@ class DiscordState:
             }
             self._users[user_id] = user
         return user
-
-    def _member(self, user_id: int, *, with_user: bool = True) -> dict[str, Any]:
-        member: dict[str, Any] = {
-            "nick": None,
-            "avatar": None,
-            "banner": None,
-            "roles": [],
-            "joined_at": _iso(1_700_000_000),
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "pending": False,
-            "flags": 0,
-            "communication_disabled_until": None,
-        }
-        if with_user:
-            member["user"] = self._add_user(user_id)
-        return member
-
-    def _channel_json(self, channel_id: int, position: int = 0) -> dict[str, Any]:
-        return {
-            "id": str(channel_id),
-            "type": 0,
-            "guild_id": str(self.guild_id),
-            "name": f"channel-{channel_id}",
-            "position": position,
-            "permission_overwrites": [],
-            "topic": None,
-            "nsfw": False,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "parent_id": None,
-            "flags": 0,
-        }
-
-    def _guild_json(self) -> dict[str, Any]:
-        members = [self._member(uid) for uid in self._member_ids]
-        return {
-            "id": str(self.guild_id),
-            "name": "Fake Guild",
-            "icon": None,
-            "splash": None,
-            "discovery_splash": None,
-            "banner": None,
-            "description": None,
-            "owner_id": str(self.user_id),
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
-            "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
-            "features": [],
-            "application_id": None,
-            "system_channel_id": None,
-            "system_channel_flags": 0,
-            "rules_channel_id": None,
-            "public_updates_channel_id": None,
-            "safety_alerts_channel_id": None,
-            "vanity_url_code": None,
-            "max_members": 500000,
-            "max_video_channel_users": 25,
-            "joined_at": _iso(1_700_000_000),
-            "large": False,
-            "lazy": True,
-            "unavailable": False,
-            "member_count": len(members),
-            "roles": [
-                {
-                    "id": str(self.guild_id),
-                    "name": "@everyone",
-                    "color": 0,
-                    "hoist": False,
-                    "icon": None,
-                    "unicode_emoji": None,
-                    "position": 0,
-                    "permissions": ALL_PERMISSIONS,
-                    "managed": False,
-                    "mentionable": False,
-                    "flags": 0,
-                }
-            ],
-            "emojis": [],
-            "stickers": [],
-            "channels": [self._channel_json(cid, i) for i, cid in enumerate(self.channel_ids)],
-            "threads": [],
-            "members": members,
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-        }

@@ -136,7 +136,7 @@ class PayloadValidation:
 
     @staticmethod
     def _check_not_empty(
-        msg_content: str, embeds: list[Any], body: dict[str, Any], files: list[str]
+        msg_content: str, embeds: list[Any], body: dict[str, Any], files: list[Any]
     ) -> None:
         if (
             msg_content

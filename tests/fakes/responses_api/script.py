@@ -21,6 +21,10 @@ ENDINGS: frozenset[str] = frozenset(
 #: Type of the pseudo-event made by :func:`pause`; it is never sent, the server sleeps instead.
 PAUSE = "__fake_pause__"
 
+#: How a text-only model refuses an image: see ``Script.reject_images``.
+ImageRejection = Literal["openai", "vllm", "llama_cpp"]
+IMAGE_REJECTIONS: frozenset[str] = frozenset({"openai", "vllm", "llama_cpp"})
+
 _WORDISH = re.compile(r"\S+\s*|\s+")
 
 
@@ -50,6 +54,23 @@ class Script:
     items among ``before_text`` events are included in the final ``response.output``
     (before the message), and each ``response.output_item.added`` there shifts the
     message's ``output_index`` by one.
+
+    Model and server behaviour (each documented in the package docstring):
+
+    - ``reject_images``: a text-only model. ``True`` (same as ``"openai"``, or
+      ``"llama_cpp"`` when ``llama_cpp`` is set), ``"vllm"`` or ``"llama_cpp"`` picks whose
+      error a request with an ``input_image`` part gets. A rejected request does not
+      consume the script, so the SDK's retries meet the same model.
+    - ``served_model``: the name put in the response's ``model`` (an alias resolved).
+    - ``model_in_created=False``: ``response.created``/``in_progress`` say ``model: ""``.
+    - ``cut_at_max_tokens``: honour the request's ``max_output_tokens`` (one token per
+      delta) like OpenAI: at most that many deltas, then ``response.incomplete``
+      (``max_output_tokens``). ``cut_at_max_tokens_as_completed``: the same cut, ended by
+      ``response.completed`` like llama.cpp.
+    - ``repeat_created_after=N``: send ``response.created`` again after delta N.
+    - ``sequence_numbers=False``: events carry no ``sequence_number``.
+    - ``llama_cpp``: llama-server's stream (see the package docstring); it turns on
+      ``cut_at_max_tokens_as_completed`` and ``sequence_numbers=False`` unless given.
     """
 
     text: str = "Hello from the fake model."
@@ -70,10 +91,37 @@ class Script:
     before_text: list[dict[str, Any]] = field(default_factory=list)
     between: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     refusal: str | None = None
+    reject_images: bool | ImageRejection = False
+    served_model: str | None = None
+    model_in_created: bool = True
+    cut_at_max_tokens: bool = False
+    cut_at_max_tokens_as_completed: bool | None = None
+    repeat_created_after: int | None = None
+    sequence_numbers: bool | None = None
+    llama_cpp: bool = False
 
     def __post_init__(self) -> None:
         if self.ending not in ENDINGS:
             raise ValueError(f"unknown ending {self.ending!r}; expected one of {sorted(ENDINGS)}")
+        if self.reject_images is True:
+            self.reject_images = "llama_cpp" if self.llama_cpp else "openai"
+        if self.reject_images is not False and self.reject_images not in IMAGE_REJECTIONS:
+            raise ValueError(
+                f"reject_images must be a bool or one of {sorted(IMAGE_REJECTIONS)}, "
+                f"not {self.reject_images!r}"
+            )
+        if self.cut_at_max_tokens_as_completed is None:
+            self.cut_at_max_tokens_as_completed = self.llama_cpp and not self.cut_at_max_tokens
+        if self.cut_at_max_tokens and self.cut_at_max_tokens_as_completed:
+            raise ValueError(
+                "cut_at_max_tokens and cut_at_max_tokens_as_completed exclude each other"
+            )
+        if self.sequence_numbers is None:
+            self.sequence_numbers = not self.llama_cpp
+        if self.repeat_created_after is not None and self.repeat_created_after < 1:
+            raise ValueError("repeat_created_after counts deltas: it must be >= 1")
+        if self.llama_cpp and self.refusal is not None:
+            raise ValueError("llama.cpp never streams a refusal")
         if self.chunk is not None and self.chunk < 1:
             raise ValueError("chunk must be >= 1")
         if self.rate is not None and self.rate <= 0:

@@ -1,7 +1,8 @@
 """``FakeResponses``: the aiohttp server, scripting, waiting and the HTTP handling.
 
-Requests are checked like OpenAI does (API key, JSON body, ``model``; this fake only
-streams), answered with OpenAI's JSON error bodies, or streamed by performance.py.
+Requests are checked like OpenAI does (API key, JSON body, ``model``, ``input`` by
+inputs.py, ``max_output_tokens``, ``previous_response_id``; this fake only streams),
+answered with OpenAI's JSON error bodies, or streamed by performance.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.responses_api.inputs import InputError, json_kind, parse_input
 from tests.fakes.responses_api.performance import _ClientClosedError, _Performance, _Writer
 from tests.fakes.responses_api.records import Received, StreamRecord
 from tests.fakes.responses_api.script import Script, _new_id
@@ -65,6 +67,35 @@ def _error_body(status: int, model: str | None, override: dict[str, Any] | None)
     return {"error": error}
 
 
+#: OpenAI's smallest ``max_output_tokens`` (cited: vectorize-io/hindsight#58).
+MIN_OUTPUT_TOKENS = 16
+
+
+def _image_rejection(style: str, param: str, model: str) -> tuple[int, dict[str, Any]]:
+    """What a text-only model answers to an ``input_image`` part: (status, JSON body)."""
+    if style == "vllm":
+        # vLLM's words (vllm-project/vllm#23402, studio-dots-ai/dots.ocr#61) in the nested
+        # OpenAI shape vLLM adopted in vllm-project/vllm#22099 (type and code are vLLM's).
+        message = f"{model} is not a multimodal model"
+        return 400, {
+            "error": {"message": message, "type": "BadRequestError", "param": None, "code": 400}
+        }
+    if style == "llama_cpp":
+        # llama-server without --mmproj: a 500 (so the SDK retries it) with its own body
+        # (ggml-org/llama.cpp#15377, #13566).
+        message = (
+            "image input is not supported - hint: if this is unexpected, you may need to "
+            "provide the mmproj"
+        )
+        return 500, {"error": {"code": 500, "message": message, "type": "server_error"}}
+    # OpenAI, for a model without vision: its Chat Completions wording (vllm-project/vllm
+    # #11629, browser-use/web-ui#274, where param is 'messages.[0].content.[1].type'),
+    # carried over to Responses' part type and param.
+    message = "Invalid content type. input_image is only supported by certain models."
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    return 400, {"error": error}
+
+
 def _json_response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -90,6 +121,8 @@ class FakeResponses:
         self.models: list[str] | None = None
         self.model_list_requests = 0
         self.streams: list[StreamRecord] = []
+        #: Reject image bytes that are not PNG/JPEG/GIF/WebP, as OpenAI does.
+        self.sniff_images = True
         self._queue: deque[Script] = deque()
         self._routes: list[Callable[[dict[str, Any]], Script | None]] = []
         self._runner: web.AppRunner | None = None
@@ -179,14 +212,15 @@ class FakeResponses:
         """How many queued scripts are left."""
         return len(self._queue)
 
-    def _choose(self, body: dict[str, Any]) -> Script:
+    def _choose(self, body: dict[str, Any]) -> tuple[Script, bool]:
+        """The script for ``body`` and whether it is the head of the queue (not yet taken)."""
         for fn in self._routes:
             script = fn(body)
             if script is not None:
-                return script
+                return script, False
         if self._queue:
-            return self._queue.popleft()
-        return self.default
+            return self._queue[0], True
+        return self.default, False
 
     # -- waiting
 
@@ -227,6 +261,34 @@ class FakeResponses:
 
         return await self.wait_for(ended, timeout)
 
+    async def wait_closed(
+        self,
+        stream: int | StreamRecord = -1,
+        timeout: float = 2.0,  # noqa: ASYNC109 - same as wait_for
+    ) -> StreamRecord:
+        """Wait until the client has closed ``stream`` (an index or a record); return it.
+
+        Raises ``TimeoutError`` if it is still running after ``timeout`` and
+        ``AssertionError`` if it ended some other way (completed, cut, server stopped...).
+        """
+
+        def ended() -> StreamRecord | None:
+            if isinstance(stream, StreamRecord):
+                record = stream
+            else:
+                try:
+                    record = self.streams[stream]
+                except IndexError:
+                    return None
+            return record if record.ended is not None else None
+
+        record = await self.wait_for(ended, timeout)
+        if not record.closed_by_client:
+            raise AssertionError(
+                f"stream {record.response_id} ended {record.ended_how!r}, not closed by the client"
+            )
+        return record
+
     async def _notify(self) -> None:
         if self._cond is not None:
             async with self._cond:
@@ -252,60 +314,84 @@ class FakeResponses:
 
     async def _answer(self, request: web.Request, received: Received) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            received.attempt_status = 401
-            return _json_response(401, _error_body(401, None, None))
+            return _reject(received, 401, _error_body(401, None, None))
         try:
             body = await request.json()
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            received.attempt_status = 400
-            return _json_response(
-                400, _error_body(400, None, {"message": "We could not parse the JSON body."})
+            return _reject(
+                received,
+                400,
+                _error_body(400, None, {"message": "We could not parse the JSON body."}),
             )
         received.body = body
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            received.attempt_status = 400
-            return _json_response(
-                400,
-                _error_body(
-                    400,
-                    None,
-                    {
-                        "message": "Missing required parameter: 'model'.",
-                        "param": "model",
-                        "code": "missing_required_parameter",
-                    },
-                ),
-            )
-        if body.get("stream") is not True:
-            received.attempt_status = 400
-            return _json_response(
-                400,
-                _error_body(
-                    400,
-                    model,
-                    {"message": "This fake only supports stream=true.", "param": "stream"},
-                ),
-            )
-        script = self._choose(body)
+        problem = self._request_problem(body, received)
+        if problem is not None:
+            return _reject(received, 400, {"error": problem})
+        model = str(body["model"])
+        script, queued = self._choose(body)
+        rejection = _script_rejection(script, body, model)
+        if rejection is not None:  # the script stays queued: retries meet the same model
+            return _reject(received, *rejection)
+        if queued:
+            self._queue.popleft()
         if script.http_status is not None:
             return self._http_error(script, received, model)
         received.attempt_status = 200
         return await self._stream(request, received, script, model)
 
+    def _request_problem(self, body: dict[str, Any], received: Received) -> dict[str, Any] | None:
+        """The ``error`` of a 400 for a request OpenAI would refuse before any model runs."""
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return {
+                "message": "Missing required parameter: 'model'.",
+                "type": "invalid_request_error",
+                "param": "model",
+                "code": "missing_required_parameter",
+            }
+        if body.get("stream") is not True:
+            return {
+                "message": "This fake only supports stream=true.",
+                "type": "invalid_request_error",
+                "param": "stream",
+                "code": None,
+            }
+        try:
+            received.messages = parse_input(body.get("input"), sniff_images=self.sniff_images)
+        except InputError as exc:
+            return exc.error()
+        return self._previous_response_problem(body)
+
+    def _previous_response_problem(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """OpenAI's 400 for a ``previous_response_id`` it has not stored, else ``None``.
+
+        Stored means streamed by this fake from a request that did not say ``store: false``.
+        """
+        previous = body.get("previous_response_id")
+        if previous is None:
+            return None
+        stored = {s.response_id for s in self.streams if s.request.store is not False}
+        if previous in stored:
+            return None
+        return {
+            "message": f"Previous response with id '{previous}' not found.",
+            "type": "invalid_request_error",
+            "param": "previous_response_id",
+            "code": "previous_response_not_found",
+        }
+
     def _http_error(self, script: Script, received: Received, model: str) -> web.Response:
         status = script.http_status
         assert status is not None
-        received.attempt_status = status
         headers: dict[str, str] = {}
         if script.retry_after is not None:
             headers["retry-after-ms"] = str(round(script.retry_after * 1000, 3))
             headers["retry-after"] = str(math.ceil(script.retry_after))
         if script.should_retry is not None:
             headers["x-should-retry"] = "true" if script.should_retry else "false"
-        return _json_response(status, _error_body(status, model, script.http_error), headers)
+        return _reject(received, status, _error_body(status, model, script.http_error), headers)
 
     async def _stream(
         self, request: web.Request, received: Received, script: Script, model: str
@@ -316,6 +402,7 @@ class FakeResponses:
             started=received.t,
             request=received,
             script=script,
+            response_model=script.served_model or model,
         )
         self.streams.append(record)
         resp = web.StreamResponse(
@@ -331,7 +418,7 @@ class FakeResponses:
         writer = _Writer(self, resp, record)
         try:
             await resp.prepare(request)
-            await _Performance(writer, received, script, model).run(request)
+            await _Performance(writer, received, script, record.response_model).run(request)
         except _ClientClosedError:
             writer.finish("client_closed", by_client=True)
         except asyncio.CancelledError:
@@ -345,3 +432,73 @@ class FakeResponses:
         except ConnectionError:
             writer.finish("client_closed", by_client=True)
         return resp
+
+
+# --------------------------------------------------------------------------- request checks
+
+
+def _reject(
+    received: Received,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """Answer ``status`` with a JSON error ``body``, recording both in ``received``."""
+    received.attempt_status = status
+    error = body.get("error")
+    received.error = error if isinstance(error, dict) else None
+    return _json_response(status, body, headers)
+
+
+def _script_rejection(
+    script: Script, body: dict[str, Any], model: str
+) -> tuple[int, dict[str, Any]] | None:
+    """(status, JSON body) when the scripted server or model refuses the request."""
+    if not script.llama_cpp and (problem := _max_tokens_problem(body)) is not None:
+        return 400, {"error": problem}
+    if script.reject_images and (image := _first_image(body)) is not None:
+        return _image_rejection(str(script.reject_images), image, script.served_model or model)
+    return None
+
+
+def _max_tokens_problem(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for a ``max_output_tokens`` that is not an integer >= 16, else ``None``."""
+    value = body.get("max_output_tokens")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return {
+            "message": (
+                "Invalid type for 'max_output_tokens': expected an integer, but got "
+                f"{json_kind(value)} instead."
+            ),
+            "type": "invalid_request_error",
+            "param": "max_output_tokens",
+            "code": "invalid_type",
+        }
+    if value < MIN_OUTPUT_TOKENS:
+        return {
+            "message": (
+                "Invalid 'max_output_tokens': integer below minimum value. Expected a value "
+                f">= {MIN_OUTPUT_TOKENS}, but got {value} instead."
+            ),
+            "type": "invalid_request_error",
+            "param": "max_output_tokens",
+            "code": "integer_below_min_value",
+        }
+    return None
+
+
+def _first_image(body: dict[str, Any]) -> str | None:
+    """The param path (``input[i].content[j].type``) of the first image part, if any."""
+    value = body.get("input")
+    if not isinstance(value, list):
+        return None
+    for i, item in enumerate(value):
+        content = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            if isinstance(part, dict) and part.get("type") == "input_image":
+                return f"input[{i}].content[{j}].type"
+    return None
