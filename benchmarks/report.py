@@ -185,6 +185,7 @@ def report(
     warmup: ScenarioResult | None,
     *,
     quick: bool,
+    extra: list[str] | None = None,
 ) -> list[str]:
     out = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
@@ -218,6 +219,7 @@ def report(
         ]
         if not results:
             out += [*cpu_verdicts(cpu), ""]
+    out += extra or []
     notes = [
         f"- {r.name} @ {r.rate}: {note}"
         for r in results

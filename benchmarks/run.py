@@ -4,6 +4,7 @@
     uv run python -m benchmarks.run --quick                # ~4 s replies, prints only
     uv run python -m benchmarks.run --scenario 1-stream    # one scenario (both rates)
     uv run python -m benchmarks.run --scenario relay-cpu   # only the CPU measurement
+    uv run python -m benchmarks.run --scenario context     # only reading a reply chain
 
 The bot is the real one (``bot.discord_front.client.RelayBot``: discord.py, AsyncOpenAI,
 the pacer, the relay), run in this process against ``tests.fakes.discord_api.FakeDiscord``
@@ -21,6 +22,7 @@ import time
 from typing import Any
 
 from benchmarks.analysis import ScenarioResult, mean, p95
+from benchmarks.context import context_table, measure_context
 from benchmarks.cpu import CPU_SIZES, QUICK_CPU_SIZES, CpuResult, measure_cpu
 from benchmarks.report import report, write_docs
 from benchmarks.scenarios import (
@@ -36,6 +38,7 @@ from benchmarks.scenarios import (
 from bot.logs import configure_logging
 
 CPU_SCENARIO = "relay-cpu"
+CONTEXT_SCENARIO = "context"
 
 
 async def run_all(chosen: list[Scenario], deltas: int) -> tuple[list[ScenarioResult], Any]:
@@ -67,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="~4 s replies (smoke run)")
     parser.add_argument(
-        "--scenario", choices=[*names, CPU_SCENARIO], help="run only this scenario (both rates)"
+        "--scenario",
+        choices=[*names, CPU_SCENARIO, CONTEXT_SCENARIO],
+        help="run only this scenario (both rates)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     args = parser.parse_args(argv)
@@ -83,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario in {None, CPU_SCENARIO}:
         print("measuring relay CPU…", flush=True)
         cpu = measure_cpu(QUICK_CPU_SIZES if args.quick else CPU_SIZES)
-    lines = report(results, cpu, warmup, quick=args.quick)
+    extra: list[str] = []
+    if args.scenario in {None, CONTEXT_SCENARIO}:
+        print("measuring context reading…", flush=True)
+        extra = context_table(measure_context())
+    lines = report(results, cpu, warmup, quick=args.quick, extra=extra)
     print()
     print("\n".join(lines))
     print(f"total time {time.monotonic() - started:.0f} s")

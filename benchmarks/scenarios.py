@@ -126,6 +126,11 @@ def without(record: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in keys}
 
 
+def question(body: dict[str, Any]) -> str:
+    """The newest user text of a Responses request (``input`` is a list of messages)."""
+    return str(body["input"][-1]["content"][0]["text"])
+
+
 async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioResult:
     discord_fake = FakeDiscord()
     model_fake = FakeResponses()
@@ -135,7 +140,7 @@ async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioRe
         f"bench question {i}": Script(text=reply_text(i, deltas), ttft=TTFT, rate=rate)
         for i in range(len(scenario.channels))
     }
-    model_fake.route(lambda body: scripts.get(body.get("input")))
+    model_fake.route(lambda body: scripts.get(question(body)))
     settings = make_settings(discord_fake, model_fake)
     lag: list[float] = []
     stop = asyncio.Event()

@@ -35,7 +35,9 @@ class Conversations(commands.Cog):
         me = self.bot.user
         if me is None:
             return
-        trigger = addressed(message, me.id, allow_dms=self.bot.settings.allow_dms)
+        trigger = addressed(
+            message, me.id, allow_dms=self.bot.settings.allow_dms, is_ours=self.bot.is_ours
+        )
         if trigger is None:
             return
         bare = not clean_text(message, me.id) and not message.attachments

@@ -83,6 +83,16 @@ class Bucket:
         """How many writers are queued."""
         return len(self._waiters)
 
+    def try_acquire(self) -> bool:
+        """Take a slot at once if one is free and nobody waits for it; never waits."""
+        if self._waiters:
+            return False
+        now = self._clock.now()
+        if self.budget.next_allowed(now) > now:
+            return False
+        self.budget.grant(now)
+        return True
+
     def _head(self) -> _Waiter:
         # Ranks are read now, not when the writers joined: priorities can change.
         return min(self._waiters, key=lambda w: (w.rank(), w.seq))
@@ -180,6 +190,10 @@ class Pacer:
             bucket = Bucket(Budget(rate.writes, rate.window, self._margin), self._clock)
             self._buckets[key] = bucket
         return bucket
+
+    def try_acquire(self, key: str) -> bool:
+        """Take a write slot in bucket ``key`` now if one is free; never waits."""
+        return self.bucket(key).try_acquire()
 
     async def acquire(self, key: str, priority: int | Callable[[], int] = PROGRESS) -> float:
         """Wait for a write slot in bucket ``key``; returns seconds waited."""

@@ -104,6 +104,13 @@ class RelayBot(commands.Bot):
             name="heartbeat",
         )
 
+    def is_ours(self, message_id: int) -> bool:
+        """Whether a message id is one of the bot's own (by its records or discord.py's cache)."""
+        if self.memory.reply_of(message_id) is not None:
+            return True
+        cached = discord.utils.get(self.cached_messages, id=message_id)
+        return cached is not None and self.user is not None and cached.author.id == self.user.id
+
     def _live_text(self, reply_id: str) -> str | None:
         reply = self.replies.get(reply_id)
         return None if reply is None else reply.relay.text()

@@ -102,7 +102,9 @@ class ContextReader:
             return self._parse(cached)
         try:
             fetched = await channel.fetch_message(message_id)
-        except (discord.NotFound, discord.Forbidden):
+        except discord.HTTPException as exc:
+            if not isinstance(exc, discord.NotFound):
+                log.warning("context.fetch_failed", message_id=message_id, status=exc.status)
             return None
         finally:
             self.fetches += 1
@@ -156,11 +158,17 @@ class ContextReader:
         before = self.fetches
         newest = self._parse(message)
         turn, notes = await self._user_turn(newest, newest=True)
-        older = [
-            self._parse(item)
-            async for item in message.channel.history(limit=self._max, before=message)
-        ]
-        self.fetches += 1
+        try:
+            older = [
+                self._parse(item)
+                async for item in message.channel.history(limit=self._max, before=message)
+            ]
+        except discord.HTTPException as exc:
+            # Without Read Message History the question alone is still worth answering.
+            log.warning("context.history_failed", channel_id=message.channel.id, status=exc.status)
+            older = []
+        finally:
+            self.fetches += 1
         turns, complete = await self._turns_from(older)
         if complete and isinstance(message.channel, discord.Thread):
             starter = await self._starter_prompt(message.channel)
@@ -216,7 +224,7 @@ class ContextReader:
             return record.prompt
         try:
             starter = await thread.parent.fetch_message(thread.id)  # type: ignore[union-attr]
-        except (discord.NotFound, discord.Forbidden, AttributeError):
+        except (discord.HTTPException, AttributeError):
             return None
         finally:
             self.fetches += 1

@@ -96,12 +96,16 @@ class DiscordReplies:
         if not self._bot.replies.accepting:
             await message.reply(errors.BUSY, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
+        channel = message.channel
+        try:
+            await channel.typing()  # before reading the context, which may take a moment
+        except discord.HTTPException:
+            log.debug("typing.failed")
         context = await self._context(message, trigger)
         newest = context.turns[-1]
         if not (newest.text or newest.images or newest.files or context.notes):
             return  # nothing to answer (a sticker, an empty message)
         request = self._bot.app.requests.build(context.turns, left_out=context.left_out)
-        channel = message.channel
         origin = Origin(
             trigger,
             message.author.id,
@@ -118,10 +122,6 @@ class DiscordReplies:
             controls=self._controls(reply_id),
             on_message=lambda mid: memory.reply_message(reply_id, mid),
         )
-        try:
-            await channel.typing()
-        except discord.HTTPException:
-            log.debug("typing.failed")
         await self._run(reply_id, request, sink, origin, context.notes)
 
     # -- /chat ----------------------------------------------------------------------

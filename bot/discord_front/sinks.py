@@ -112,6 +112,7 @@ class _DiscordSink:
         self._on_message = on_message
         self.responder = PressResponder()
         self._ids: list[int] = []  # message ids of the pages written so far
+        self._with_controls: set[int] = set()  # pages that show the controls now
 
     @property
     def bucket(self) -> str:
@@ -129,6 +130,16 @@ class _DiscordSink:
 
     def _view(self, live: bool) -> discord.ui.View | None:
         return self._controls() if live and self._controls is not None else None
+
+    def _view_change(self, index: int, live: bool) -> dict[str, Any]:
+        """The ``view`` argument of an edit: only when the controls appear or go."""
+        if self._controls is None or live == (index in self._with_controls):
+            return {}
+        if live:
+            self._with_controls.add(index)
+            return {"view": self._controls()}
+        self._with_controls.discard(index)
+        return {"view": None}
 
     def _created(self, message_id: int) -> None:
         self._ids.append(message_id)
@@ -166,12 +177,9 @@ class ChannelSink(_DiscordSink):
     async def send(self, content: str, *, live: bool) -> None:
         """Post the next message, replying to the question or to the previous part."""
         previous = self._messages[-1] if self._messages else self._source
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = self._view_change(len(self._messages), live)
         if previous is not None:
             extra["reference"] = previous.to_reference(fail_if_not_exists=False)
-        view = self._view(live)
-        if view is not None:
-            extra["view"] = view
         message = await _guard(
             self._channel.send(content, allowed_mentions=NO_MENTIONS, mention_author=False, **extra)
         )
@@ -180,11 +188,12 @@ class ChannelSink(_DiscordSink):
 
     async def edit(self, index: int, content: str, *, live: bool) -> None:
         """Edit one of the reply's messages (by the press's response when one waits)."""
-        view = self._view(live)
         message = self._messages[index]
-        if self.responder.waiting_for(message.id) and await self.responder.answer(content, view):
+        view = self._view_change(index, live)
+        pressed = self.responder.waiting_for(message.id)
+        if pressed and await self.responder.answer(content, self._view(live)):
             return
-        await _guard(message.edit(content=content, view=view, allowed_mentions=NO_MENTIONS))
+        await _guard(message.edit(content=content, allowed_mentions=NO_MENTIONS, **view))
 
 
 class InteractionSink(_DiscordSink):
@@ -215,14 +224,14 @@ class InteractionSink(_DiscordSink):
 
     async def send(self, content: str, *, live: bool) -> None:
         """Continue the reply in a followup message."""
-        view = self._view(live)
+        view = self._view_change(len(self._ids), live).get("view") or discord.utils.MISSING
         message = await _guard(
             self._interaction.followup.send(
                 content,
                 ephemeral=self._ephemeral,
                 wait=True,
                 allowed_mentions=NO_MENTIONS,
-                view=view if view is not None else discord.utils.MISSING,
+                view=view,
             )
         )
         self._followups.append(message)
@@ -230,24 +239,20 @@ class InteractionSink(_DiscordSink):
 
     async def edit(self, index: int, content: str, *, live: bool) -> None:
         """Edit the original response (index 0) or a followup."""
-        view = self._view(live)
-        if self.responder.waiting_for(self._ids[index]) and await self.responder.answer(
-            content, view
-        ):
+        view = self._view_change(index, live)
+        pressed = self.responder.waiting_for(self._ids[index])
+        if pressed and await self.responder.answer(content, self._view(live)):
             return
-        if index == 0:
-            message = await _guard(
-                self._interaction.edit_original_response(
-                    content=content, view=view, allowed_mentions=NO_MENTIONS
-                )
+        if index > 0:
+            followup = self._followups[index - 1]
+            await _guard(followup.edit(content=content, allowed_mentions=NO_MENTIONS, **view))
+            return
+        original = await _guard(
+            self._interaction.edit_original_response(
+                content=content, allowed_mentions=NO_MENTIONS, **view
             )
-            if self._ids[0] == 0:
-                self._ids[0] = message.id
-                if self._on_message is not None:
-                    self._on_message(message.id)
-        else:
-            await _guard(
-                self._followups[index - 1].edit(
-                    content=content, view=view, allowed_mentions=NO_MENTIONS
-                )
-            )
+        )
+        if self._ids[0] == 0:
+            self._ids[0] = original.id
+            if self._on_message is not None:
+                self._on_message(original.id)

@@ -173,6 +173,8 @@ class Relay:
         """Wait for a write slot; False when an unpaced write became possible meanwhile."""
         if target is not None and self._sink.unpaced(target[0]):
             return True
+        if self._pacer.try_acquire(self._sink.bucket):
+            return True  # the bucket is idle: no waiting, no tasks
         self._unpaced.clear()
         # The priority is read when the slot is granted: a reply whose stream
         # ended while it waited goes ahead as a final write.
