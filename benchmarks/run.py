@@ -5,6 +5,7 @@
     uv run python -m benchmarks.run --scenario 1-stream    # one scenario (both rates)
     uv run python -m benchmarks.run --scenario relay-cpu   # only the CPU measurement
     uv run python -m benchmarks.run --scenario context     # only reading a reply chain
+    uv run python -m benchmarks.run --scenario store       # only the store's cost per reply
 
 The bot is the real one (``bot.discord_front.client.RelayBot``: discord.py, AsyncOpenAI,
 the pacer, the relay), run in this process against ``tests.fakes.discord_api.FakeDiscord``
@@ -35,10 +36,12 @@ from benchmarks.scenarios import (
     Scenario,
     run_scenario,
 )
+from benchmarks.store import measure_store, store_table
 from bot.logs import configure_logging
 
 CPU_SCENARIO = "relay-cpu"
 CONTEXT_SCENARIO = "context"
+STORE_SCENARIO = "store"
 
 
 async def run_all(chosen: list[Scenario], deltas: int) -> tuple[list[ScenarioResult], Any]:
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="~4 s replies (smoke run)")
     parser.add_argument(
         "--scenario",
-        choices=[*names, CPU_SCENARIO, CONTEXT_SCENARIO],
+        choices=[*names, CPU_SCENARIO, CONTEXT_SCENARIO, STORE_SCENARIO],
         help="run only this scenario (both rates)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
@@ -92,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario in {None, CONTEXT_SCENARIO}:
         print("measuring context reading…", flush=True)
         extra = context_table(measure_context())
+    if args.scenario in {None, STORE_SCENARIO}:
+        print("measuring the store…", flush=True)
+        extra += store_table(measure_store())
     lines = report(results, cpu, warmup, quick=args.quick, extra=extra)
     print()
     print("\n".join(lines))

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager
@@ -67,6 +68,11 @@ def make_settings(discord_fake: FakeDiscord, model_fake: FakeResponses) -> Setti
         openai_base_url=model_fake.base_url,
         model=MODEL,
         models=(MODEL,),
+        # One person asks every question: lift the per-user limits out of the way.
+        user_concurrency=50,
+        user_requests=100_000,
+        # A fresh database per bot, as a fresh install has.
+        data_dir=tempfile.mkdtemp(prefix="relaybot-bench-"),
     )
 
 

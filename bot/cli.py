@@ -57,6 +57,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "healthcheck", help="exit 0 while a running bot's heartbeat is fresh, 1 otherwise"
     )
+    backup = commands.add_parser(
+        "backup", help="write a consistent copy of the database (also while the bot runs)"
+    )
+    backup.add_argument("file", help="where to write the copy, e.g. backup-2026-11-22.db")
     return top
 
 
@@ -66,7 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv(find_dotenv(usecwd=True))
     if args.command == "healthcheck":
         return healthcheck()
+    if args.command == "backup":
+        return backup(args.file)
     return run()
+
+
+def backup(target: str) -> int:
+    """Copy the database to ``target``; one line on success or failure."""
+    from bot.store.backup import backup as copy  # noqa: PLC0415 - only this command needs it
+
+    try:
+        print(copy(data_dir(), target))  # noqa: T201 - the command's one line of output
+    except FatalError as exc:
+        return fatal(exc, str)
+    return exits.OK
 
 
 def healthcheck() -> int:

@@ -23,8 +23,8 @@ log = get_logger("bot")
 
 async def serve(settings: Settings, scrubber: SecretScrubber) -> None:
     """Run until stopped; raises :class:`~bot.exits.FatalError` when Discord will not have us."""
-    await check_login(settings.discord_token)
-    async with App.build(settings, scrubber=scrubber) as app:
+    async with await App.open(settings, scrubber=scrubber) as app:
+        await check_login(settings.discord_token)
         checking = asyncio.create_task(_check_model_server(app), name="model-server-check")
         try:
             await _run_discord(app)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import errors
-from bot.core.request import Options, RequestRejectedError
+from bot.core.request import Options
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ class Chat(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="chat")
+    # Usable from a user's own install too: in servers without the bot, DMs, group DMs.
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(
         prompt="What to ask",
         model="Which model answers",
@@ -58,22 +61,20 @@ class Chat(commands.Cog):
             top_p=top_p,
             max_output_tokens=max_output_tokens,
         )
-        try:
-            request = self.bot.app.requests.build(prompt, options)
-        except RequestRejectedError as exc:
-            await interaction.response.send_message(str(exc), ephemeral=True)
-            return
         refusal = None
         if not self.bot.replies.accepting:
             refusal = errors.BUSY
         elif thread and private:
             refusal = NO_THREAD_PRIVATE
-        elif thread and not isinstance(interaction.channel, discord.TextChannel):
+        elif thread and not (
+            isinstance(interaction.channel, discord.TextChannel)
+            and interaction.is_guild_integration()
+        ):
             refusal = NO_THREAD_HERE
         if refusal is not None:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
-        await self.bot.answers.chat(interaction, request, private=private, thread=thread)
+        await self.bot.answers.chat(interaction, prompt, options, private=private, thread=thread)
 
     @chat.autocomplete("model")
     async def model_choices(

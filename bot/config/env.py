@@ -148,6 +148,16 @@ class EnvReader:
             return None
         return int(raw)
 
+    def ids(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list of Discord ids; a bad entry is named by position."""
+        found = []
+        for position, entry in enumerate(self.names(name, max_length=20), start=1):
+            if entry.isdigit():
+                found.append(entry)
+            else:
+                self.fail(name, f"entry {position} ({entry!r}) is not a numeric Discord id")
+        return tuple(found)
+
     def names(self, name: str, *, max_length: int = 100, max_count: int | None = None) -> list[str]:
         """A comma-separated list of names; an empty or overlong entry is named by position."""
         raw = self.text(name)

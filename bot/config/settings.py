@@ -38,6 +38,16 @@ class Settings:
     allow_dms: bool = True
     max_image_bytes: int = 8 * 1024 * 1024
     max_text_file_bytes: int = 256 * 1024
+    #: Users who may change settings everywhere (besides members with Manage Server).
+    admin_ids: tuple[str, ...] = ()
+    #: Access lists from the environment: (rule, target) -> ids, applied in every server.
+    access: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    user_concurrency: int = 1
+    user_requests: int = 20
+    user_window: float = 600.0
+    user_daily_tokens: int = 0
+    server_daily_tokens: int = 0
+    max_output_tokens: int = 4096
     guild_id: int | None = None
     channel_writes: int = limits.CHANNEL_WRITES
     channel_window: float = limits.CHANNEL_WINDOW
@@ -118,6 +128,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=fmt,
         log_level=read.choice("BOT_LOG_LEVEL", "INFO", LOG_LEVELS),
         log_content=read.flag("BOT_LOG_CONTENT"),
+        admin_ids=read.ids("BOT_ADMIN_IDS"),
+        access=tuple(
+            (rule, target, ids)
+            for rule in ("allow", "block")
+            for target in ("user", "role", "channel", "category")
+            if (ids := read.ids(f"BOT_{rule.upper()}_{target.upper()}S"))
+        ),
+        user_concurrency=read.integer("BOT_USER_CONCURRENCY", 1, 1, 50),
+        user_requests=read.integer("BOT_USER_REQUESTS", 20, 1, 100_000),
+        user_window=read.number("BOT_USER_WINDOW", 600.0, 1.0, 86_400.0),
+        user_daily_tokens=read.integer("BOT_USER_DAILY_TOKENS", 0, 0, 10**12),
+        server_daily_tokens=read.integer("BOT_SERVER_DAILY_TOKENS", 0, 0, 10**12),
+        max_output_tokens=read.integer("BOT_MAX_OUTPUT_TOKENS", 4096, 16, 128_000),
     )
     read.check()
     return settings

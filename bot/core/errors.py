@@ -19,6 +19,7 @@ STREAM_ENDED_EARLY: Final = "The model stream ended before the reply was complet
 EMPTY_REPLY: Final = "The model returned an empty reply."
 BUSY: Final = "I'm restarting and can't take new requests for a moment. Please try again shortly."
 COMMAND_FAILED: Final = "Something went wrong while handling that command. It has been logged."
+NOT_ALLOWED: Final = "You can't use this bot here. An admin of this server decides who can."
 THREAD_FAILED: Final = (
     "I could not open a thread here: I need the Create Public Threads and Send Messages in "
     "Threads permissions in this channel."
@@ -55,6 +56,11 @@ def model_not_offered(model: str, offered: tuple[str, ...]) -> str:
     names = ", ".join(f"`{m}`" for m in offered[:10])
     more = f" (and {len(offered) - 10} more)" if len(offered) > 10 else ""
     return f"`{model[:100]}` is not a model offered here. Choose one of: {names}{more}."
+
+
+def output_ceiling(ceiling: int) -> str:
+    """A reply asked for more output tokens than the operator allows."""
+    return f"`max_output_tokens` can be at most {ceiling} here."
 
 
 def notice(ending: Ending, detail: str | None) -> str | None:

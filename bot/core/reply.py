@@ -16,6 +16,14 @@ from bot.core.events import Usage
 Ending = Literal["completed", "incomplete", "failed", "error", "interrupted", "stopped", "shutdown"]
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file written with a page (a reply too long for the pages it may have)."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
 class SinkGoneError(Exception):
     """The reply's page is gone (deleted, or the place it was written in expired)."""
 
@@ -33,11 +41,13 @@ class Sink(Protocol):
         """Pages that exist before the first write (1 for a deferred interaction)."""
         ...
 
-    async def send(self, content: str, *, live: bool) -> None:
+    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
         """Create the next page of the reply; ``live`` while the reply is still streaming."""
         ...
 
-    async def edit(self, index: int, content: str, *, live: bool) -> None:
+    async def edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    ) -> None:
         """Replace the content of page ``index``; ``live`` only for the current page."""
         ...
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core import errors
 from bot.core.conversation import Turn, fit
 from bot.core.models import ModelCatalog
+from bot.core.server_settings import Effective
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,19 @@ class Options:
 
 @dataclass(frozen=True)
 class Defaults:
-    """The operator's defaults: the system prompt and the context budgets."""
+    """The operator's defaults: the system prompt, the context budgets, the output ceiling.
+
+    ``max_output_tokens`` is both the default and the most a reply may ask for.
+    """
 
     system_prompt: str
     max_messages: int = 25
     max_input_tokens: int = 8000
+    max_output_tokens: int = 4096
+
+
+def _first(*values: Any) -> Any:  # noqa: ANN401 - the first value that is set, any type
+    return next((v for v in values if v is not None), None)
 
 
 class RequestRejectedError(Exception):
@@ -82,14 +92,22 @@ class RequestBuilder:
         conversation: str | Sequence[Turn],
         options: Options | None = None,
         *,
+        effective: Effective | None = None,
         left_out: int = 0,
     ) -> Request:
         """The request for ``conversation`` (a prompt, or turns with the newest last).
 
-        ``left_out`` counts older turns the front did not even read (past its limit).
+        ``options`` (the user's choice for this reply) win over ``effective`` (the
+        settings of the place, from :mod:`bot.core.server_settings`), which win over
+        the defaults. ``left_out`` counts older turns the front did not even read.
         """
         options = options or Options()
-        model = self.check_model(options.model)
+        place: dict[str, Any] = dict(effective.values) if effective else {}
+        model = self.check_model(options.model or place.get("model"))
+        ceiling = self.defaults.max_output_tokens
+        max_output = options.max_output_tokens or place.get("max_output_tokens") or ceiling
+        if max_output > ceiling:
+            raise RequestRejectedError(errors.output_ceiling(ceiling))
         turns = [Turn("user", conversation)] if isinstance(conversation, str) else conversation
         fitted = fit(
             turns,
@@ -99,10 +117,12 @@ class RequestBuilder:
         return Request(
             prompt=turns[-1].text if turns else "",
             model=model,
-            instructions=options.system or self.defaults.system_prompt,
-            temperature=options.temperature,
-            top_p=options.top_p,
-            max_output_tokens=options.max_output_tokens,
+            instructions=options.system
+            or place.get("system_prompt")
+            or self.defaults.system_prompt,
+            temperature=_first(options.temperature, place.get("temperature")),
+            top_p=_first(options.top_p, place.get("top_p")),
+            max_output_tokens=int(max_output),
             turns=fitted.turns,
             trimmed=fitted.trimmed + left_out,
         )

@@ -14,16 +14,19 @@ from bot.config import Settings
 from bot.core.replies import ReplyService
 from bot.discord_front.attachments import AttachmentReader
 from bot.discord_front.context import ContextReader
+from bot.discord_front.gate import Gate
 from bot.discord_front.invite import invite_url
 from bot.discord_front.memory import Memory
 from bot.discord_front.monitor import RateLimitMonitor
+from bot.discord_front.recovery import Recovery
 from bot.discord_front.replying import DiscordReplies
 from bot.discord_front.stop import StopButton
+from bot.discord_front.tracking import Tracker
 from bot.logs import get_logger
 
 log = get_logger(__name__)
 
-EXTENSIONS = ("cogs.chat", "cogs.conversations", "cogs.reset")
+EXTENSIONS = ("cogs.chat", "cogs.conversations", "cogs.reset", "cogs.settings", "cogs.usage")
 
 
 def intents() -> discord.Intents:
@@ -68,6 +71,8 @@ class RelayBot(commands.Bot):
         self.settings = app.settings
         self.replies = app.replies
         self.memory = Memory()
+        self.tracker = Tracker(self.memory, app.store)
+        self.gate = Gate(app)
         self.attachments = AttachmentReader(
             max_image_bytes=self.settings.max_image_bytes,
             max_text_bytes=self.settings.max_text_file_bytes,
@@ -83,6 +88,8 @@ class RelayBot(commands.Bot):
         self.grace = self.settings.shutdown_grace if grace is None else grace
         self.heartbeat_file = health.heartbeat_path(self.settings.data_dir)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._recovery: asyncio.Task[None] | None = None
+        self.recovery = Recovery(self)
 
     async def setup_hook(self) -> None:
         """Say who we are and how to invite us; load the extensions and sync slash commands."""
@@ -94,6 +101,7 @@ class RelayBot(commands.Bot):
             user_id=user.id if user else None,
             invite_url=invite_url(app_id) if app_id else None,
         )
+        await self.recovery.load()  # before any reply of this run can be recorded
         # Stop buttons are answered even on messages from before a restart.
         self.add_dynamic_items(StopButton)
         for extension in EXTENSIONS:
@@ -151,7 +159,7 @@ class RelayBot(commands.Bot):
         )
 
     async def on_ready(self) -> None:
-        """Log who we are and where."""
+        """Log who we are and where; once, clean up after a crash."""
         user = self.user
         log.info(
             "discord.ready",
@@ -159,6 +167,8 @@ class RelayBot(commands.Bot):
             user_id=user.id if user else None,
             guilds=len(self.guilds),
         )
+        if self._recovery is None:
+            self._recovery = asyncio.create_task(self.recovery.run(), name="crash-recovery")
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the chat cog's listener handles messages."""
@@ -166,7 +176,10 @@ class RelayBot(commands.Bot):
     async def close(self) -> None:
         """Let replies finish (up to the grace period), then disconnect."""
         await self.replies.shutdown(self.grace)
+        await self.tracker.flush()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
         health.clear_heartbeat(self.heartbeat_file)
         await super().close()

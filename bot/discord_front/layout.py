@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.core import errors
 from bot.core.relay import ReplyState
-from bot.core.reply import Ending
+from bot.core.reply import Attachment, Ending
 from bot.discord_front.limits import MESSAGE_LIMIT
 from bot.discord_front.split import FENCE_RESERVE, discord_len, open_fence, take_chunk
 
@@ -97,11 +97,23 @@ def final(body: str, tail: str) -> str:
     return f"{_close_fence(body.rstrip())}\n{tail}"
 
 
-class MessageLayout:
-    """Discord messages: ``limit`` characters each, as Discord counts them."""
+#: The file a reply too long for the messages it may have is attached as.
+ATTACHMENT_NAME = "reply.md"
+_CLIPPED_LIVE = "…"
+_CLIPPED_FINAL = f"…\n-# 📎 The whole reply is in the attached {ATTACHMENT_NAME}."
 
-    def __init__(self, limit: int = MESSAGE_LIMIT) -> None:
+
+class MessageLayout:
+    """Discord messages: ``limit`` characters each, as Discord counts them.
+
+    With ``max_messages`` (Discord caps the followups of an interaction where the
+    bot is only installed by a user), the last message allowed shows what fits
+    and, at the end, the whole reply comes as a Markdown file attached to it.
+    """
+
+    def __init__(self, limit: int = MESSAGE_LIMIT, max_messages: int | None = None) -> None:
         self._limit = limit
+        self._max = max_messages
 
     def _tail(self, state: ReplyState) -> str:
         usage = state.usage
@@ -117,26 +129,49 @@ class MessageLayout:
             tail = f"*{errors.EMPTY_REPLY}*\n" + tail
         return tail
 
-    def paginate(self, body: str, state: ReplyState, keep: int) -> tuple[list[str], str]:
-        """Cut full messages off ``body``, keeping room for what goes under the text."""
-        # Room for the body: the limit less the lines under it and a fence close.
+    def _room(self, state: ReplyState) -> int:
+        """Room for the text of a message: the limit less the lines under it and a fence close."""
         if state.done:
             decoration = discord_len(self._tail(state)) + 1
         else:
             decoration = LIVE_RESERVE + sum(discord_len(n) + 4 for n in state.notes)
-        room = self._limit - decoration - FENCE_RESERVE
+        return self._limit - decoration - FENCE_RESERVE
+
+    def _last_allowed(self, pages_before: int) -> bool:
+        return self._max is not None and pages_before >= self._max - 1
+
+    def paginate(
+        self, body: str, state: ReplyState, keep: int, sealed: int
+    ) -> tuple[list[str], str]:
+        """Cut full messages off ``body``, keeping room for what goes under the text."""
+        room = self._room(state)
         full: list[str] = []
-        while discord_len(body) > room:
+        while discord_len(body) > room and not self._last_allowed(sealed + len(full)):
             # Cut after what the message already shows, so no shown text vanishes.
             head, body = take_chunk(body, room, keep=keep)
             full.append(head)
             keep = 0
         return full, body
 
+    def _clip(self, body: str, state: ReplyState) -> str:
+        """What fits of the last allowed message's text, marked as clipped."""
+        marker = _CLIPPED_FINAL if state.done else _CLIPPED_LIVE
+        room = self._room(state) - discord_len(marker)
+        head, _ = take_chunk(body, room)
+        return head + marker
+
     def render(self, body: str, state: ReplyState) -> str | None:
         """The current message: live with the indicator, or final with the footer."""
+        if discord_len(body) > self._room(state):
+            body = self._clip(body, state)
         if state.done:
             return final(body, self._tail(state))
         if not body.strip() and state.status is None and not state.notes:
             return None  # nothing to show yet: the typing indicator or "thinking" covers it
         return live(body, state.estimated_tokens, state.status, state.notes)
+
+    def attachment(self, body: str, state: ReplyState) -> Attachment | None:
+        """The whole reply as a file, when the last allowed message could not hold the rest."""
+        if discord_len(body) <= self._room(state):
+            return None
+        return Attachment(ATTACHMENT_NAME, state.text().encode("utf-8"))

@@ -1,9 +1,11 @@
-"""Starting replies from Discord: read the conversation, build the request, pick the sink.
+"""Starting replies from Discord: gate, conversation, settings, request, sink, records.
 
 The cogs stay thin: they turn an event into a call here. Every reply gets an id
-before its first write (its Stop button carries it), is remembered with the
-messages it is written in, and ends with its exact text on record, so that a
-reply to it continues the conversation verbatim.
+before its first write (its Stop button carries it), passes the gate (access
+lists, then the cost guard), takes the settings of its place, is recorded with
+the messages it is written in (in memory, and in the store until its final write
+lands), and ends with its exact text on record, so that a reply to it continues
+the conversation verbatim.
 """
 
 from __future__ import annotations
@@ -15,23 +17,28 @@ import discord
 
 from bot.core import errors
 from bot.core.conversation import Turn
-from bot.core.replies import Reply, new_reply_id
+from bot.core.replies import new_reply_id
 from bot.core.reply import Origin, Sink
-from bot.core.request import Request
+from bot.core.request import Options, RequestRejectedError
 from bot.discord_front import stop
 from bot.discord_front.addressing import Trigger
 from bot.discord_front.context import STARTER_QUOTE, Context
 from bot.discord_front.layout import MessageLayout
 from bot.discord_front.parse import display_name
+from bot.discord_front.places import place
 from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, Controls, InteractionSink
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
+    from bot.core.relay import Layout
+    from bot.core.request import Request
     from bot.discord_front.client import RelayBot
 
 log = get_logger(__name__)
 
 LAYOUT = MessageLayout()
+#: Where the bot is only installed by a user, Discord allows this many followups.
+USER_INSTALL_FOLLOWUPS = 5
 #: The starter message of a thread shows at most this much of the prompt.
 STARTER_PROMPT = 1800
 THREAD_DEFAULT_NAME = "Conversation"
@@ -65,14 +72,24 @@ class DiscordReplies:
         return lambda: stop.controls(reply_id)
 
     async def _run(
-        self, reply_id: str, request: Request, sink: Sink, origin: Origin, notes: tuple[str, ...]
+        self,
+        reply_id: str,
+        request: Request,
+        sink: Sink,
+        origin: Origin,
+        notes: tuple[str, ...] = (),
+        layout: Layout = LAYOUT,
     ) -> None:
-        replies = self._bot.replies
-        reply: Reply = replies.spawn(request, sink, LAYOUT, origin, notes=notes, reply_id=reply_id)
+        reply = self._bot.replies.spawn(
+            request, sink, layout, origin, notes=notes, reply_id=reply_id
+        )
         try:
             await reply.task
         finally:
-            self._bot.memory.reply_finished(reply_id, reply.relay.text())
+            outcome = reply.relay.outcome()
+            self._bot.tracker.finished(
+                reply_id, reply.relay.text(), final_written=outcome.final_written
+            )
 
     # -- messages: mentions, replies, threads, DMs ----------------------------------
 
@@ -92,10 +109,18 @@ class DiscordReplies:
         return context
 
     async def answer(self, message: discord.Message, trigger: Trigger) -> None:
-        """Answer a message that addresses the bot."""
+        """Answer a message that addresses the bot (if the gate lets it through)."""
         if not self._bot.replies.accepting:
             await message.reply(errors.BUSY, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
+        if not await self._bot.gate.message(message):
+            return
+        try:
+            await self._answer(message, trigger)
+        finally:
+            self._bot.gate.release(message.author.id)
+
+    async def _answer(self, message: discord.Message, trigger: Trigger) -> None:
         channel = message.channel
         try:
             await channel.typing()  # before reading the context, which may take a moment
@@ -105,22 +130,21 @@ class DiscordReplies:
         newest = context.turns[-1]
         if not (newest.text or newest.images or newest.files or context.notes):
             return  # nothing to answer (a sticker, an empty message)
-        request = self._bot.app.requests.build(context.turns, left_out=context.left_out)
-        origin = Origin(
-            trigger,
-            message.author.id,
-            _where(message.guild.id if message.guild else None, channel.id),
-        )
+        guild_id = message.guild.id if message.guild else None
+        app = self._bot.app
+        effective = await app.server_settings.effective(place(channel, guild_id))
+        request = app.requests.build(context.turns, effective=effective, left_out=context.left_out)
+        origin = Origin(trigger, message.author.id, _where(guild_id, channel.id))
         reply_id = new_reply_id()
-        memory = self._bot.memory
-        memory.reply_started(reply_id, channel.id, question_id=message.id)
+        tracker = self._bot.tracker
+        tracker.started(reply_id, channel.id, question_id=message.id)
         sink = ChannelSink(
             channel,
             channel_id=channel.id,
             source=message,
             monitor=self._bot.monitor,
             controls=self._controls(reply_id),
-            on_message=lambda mid: memory.reply_message(reply_id, mid),
+            on_message=lambda mid: tracker.message(reply_id, mid),
         )
         await self._run(reply_id, request, sink, origin, context.notes)
 
@@ -129,45 +153,77 @@ class DiscordReplies:
     async def chat(
         self,
         interaction: discord.Interaction[Any],
+        prompt: str,
+        options: Options,
+        *,
+        private: bool,
+        thread: bool,
+    ) -> None:
+        """Answer /chat, into the interaction's response or a new thread, if the gate agrees."""
+        app = self._bot.app
+        channel = interaction.channel
+        effective = await app.server_settings.effective(place(channel, interaction.guild_id))
+        try:
+            request = app.requests.build(prompt, options, effective=effective)
+        except RequestRejectedError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        if not await self._bot.gate.interaction(interaction):
+            return
+        try:
+            await self._chat(interaction, request, private=private, thread=thread)
+        finally:
+            self._bot.gate.release(interaction.user.id)
+
+    async def _chat(
+        self,
+        interaction: discord.Interaction[Any],
         request: Request,
         *,
         private: bool,
         thread: bool,
     ) -> None:
-        """Answer /chat: into the interaction's response, or into a new thread."""
         await interaction.response.defer(ephemeral=private, thinking=True)
         name = display_name(interaction.user)
         prompt = Turn("user", request.prompt, name)
-        origin = Origin(
-            "slash", interaction.user.id, _where(interaction.guild_id, interaction.channel_id)
-        )
+        where = _where(interaction.guild_id, interaction.channel_id)
+        origin = Origin("slash", interaction.user.id, where)
         reply_id = new_reply_id()
-        memory = self._bot.memory
+        tracker = self._bot.tracker
+        layout: Layout = LAYOUT
         sink: Sink
         if thread:
             opened = await self._open_thread(interaction, name, request.prompt)
             if opened is None:
                 return
-            memory.reply_started(reply_id, opened.id, question_id=None, prompt=prompt)
+            tracker.started(reply_id, opened.id, question_id=None, prompt=prompt)
             sink = ChannelSink(
                 opened,
                 channel_id=opened.id,
                 monitor=self._bot.monitor,
                 controls=self._controls(reply_id),
-                on_message=lambda mid: memory.reply_message(reply_id, mid),
+                on_message=lambda mid: tracker.message(reply_id, mid),
             )
         else:
-            memory.reply_started(
-                reply_id, interaction.channel_id or 0, question_id=None, prompt=prompt
+            tracker.started(
+                reply_id,
+                interaction.channel_id or 0,
+                question_id=None,
+                prompt=prompt,
+                token=interaction.token,
             )
             sink = InteractionSink(
                 interaction,
                 ephemeral=private,
                 monitor=self._bot.monitor,
                 controls=self._controls(reply_id),
-                on_message=lambda mid: memory.reply_message(reply_id, mid),
+                on_message=lambda mid: tracker.message(reply_id, mid),
             )
-        await self._run(reply_id, request, sink, origin, ())
+            if not interaction.is_guild_integration():
+                # Installed only by the user here: the interaction is the only way to
+                # write, and Discord caps its followups.
+                layout = MessageLayout(max_messages=1 + USER_INSTALL_FOLLOWUPS)
+        await self._run(reply_id, request, sink, origin, layout=layout)
 
     async def _open_thread(
         self, interaction: discord.Interaction[Any], name: str, prompt: str

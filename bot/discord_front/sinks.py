@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
 
-from bot.core.reply import SinkGoneError
+from bot.core.reply import Attachment, SinkGoneError
 from bot.discord_front import limits
 from bot.discord_front.monitor import RateLimitMonitor, channel_key, token_key
 from bot.logs import get_logger
@@ -49,6 +50,10 @@ async def _guard(call: Awaitable[T]) -> T:
         if exc.code in _GONE_CODES:
             raise SinkGoneError(str(exc)) from exc
         raise
+
+
+def _file(attachment: Attachment) -> discord.File:
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.name)
 
 
 class PressResponder:
@@ -174,10 +179,12 @@ class ChannelSink(_DiscordSink):
         """Nothing exists until the first write."""
         return 0
 
-    async def send(self, content: str, *, live: bool) -> None:
+    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
         """Post the next message, replying to the question or to the previous part."""
         previous = self._messages[-1] if self._messages else self._source
         extra: dict[str, Any] = self._view_change(len(self._messages), live)
+        if attachment is not None:
+            extra["file"] = _file(attachment)
         if previous is not None:
             extra["reference"] = previous.to_reference(fail_if_not_exists=False)
         message = await _guard(
@@ -186,10 +193,14 @@ class ChannelSink(_DiscordSink):
         self._messages.append(message)
         self._created(message.id)
 
-    async def edit(self, index: int, content: str, *, live: bool) -> None:
+    async def edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    ) -> None:
         """Edit one of the reply's messages (by the press's response when one waits)."""
         message = self._messages[index]
         view = self._view_change(index, live)
+        if attachment is not None:
+            view["attachments"] = [_file(attachment)]
         pressed = self.responder.waiting_for(message.id)
         if pressed and await self.responder.answer(content, self._view(live)):
             return
@@ -222,7 +233,7 @@ class InteractionSink(_DiscordSink):
         """The deferred original response already exists."""
         return 1
 
-    async def send(self, content: str, *, live: bool) -> None:
+    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
         """Continue the reply in a followup message."""
         view = self._view_change(len(self._ids), live).get("view") or discord.utils.MISSING
         message = await _guard(
@@ -232,14 +243,19 @@ class InteractionSink(_DiscordSink):
                 wait=True,
                 allowed_mentions=NO_MENTIONS,
                 view=view,
+                file=_file(attachment) if attachment else discord.utils.MISSING,
             )
         )
         self._followups.append(message)
         self._created(message.id)
 
-    async def edit(self, index: int, content: str, *, live: bool) -> None:
+    async def edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    ) -> None:
         """Edit the original response (index 0) or a followup."""
         view = self._view_change(index, live)
+        if attachment is not None:
+            view["attachments"] = [_file(attachment)]
         pressed = self.responder.waiting_for(self._ids[index])
         if pressed and await self.responder.answer(content, self._view(live)):
             return

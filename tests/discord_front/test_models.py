@@ -17,7 +17,9 @@ async def test_without_bot_models_the_server_list_is_offered_and_any_name_accept
         choices = h.discord.autocomplete_choices(token)
         h.model.default = Script(text="ok")
         await h.discord.inject_interaction(CHANNEL, "chat", {"prompt": "hi", "model": "beta-large"})
-        await h.discord.inject_interaction(CHANNEL, "chat", {"prompt": "hi", "model": "unlisted"})
+        await h.discord.inject_interaction(
+            CHANNEL, "chat", {"prompt": "hi", "model": "unlisted"}, user_id=43
+        )
         records = await h.wait_finished(2)
     assert [c["value"] for c in choices] == ["beta-large"]
     assert sorted(r["model_requested"] for r in records) == ["beta-large", "unlisted"]

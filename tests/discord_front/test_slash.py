@@ -87,7 +87,13 @@ async def test_chat_command_schema(make_harness, discord_fake):
         pass
     assert discord_fake.commands_scope == "global"
     commands = {c["name"]: c for c in discord_fake.commands}
-    assert set(commands) == {"chat", "reset"}
+    assert set(commands) == {"chat", "reset", "settings", "usage"}
+    # /chat can be installed on a user's account and used in servers, DMs and group DMs.
+    assert sorted(commands["chat"]["integration_types"]) == [0, 1]
+    assert sorted(commands["chat"]["contexts"]) == [0, 1, 2]
+    # /settings is for admins (Manage Server) and only in servers.
+    assert int(commands["settings"]["default_member_permissions"]) == 1 << 5
+    assert commands["settings"]["contexts"] == [0]
     options = {o["name"]: o for o in commands["chat"]["options"]}
     assert set(options) == {
         "prompt",
@@ -109,7 +115,12 @@ async def test_guild_sync_when_configured(make_harness, discord_fake):
     async with make_harness(guild_id=discord_fake.guild_id):
         pass
     assert discord_fake.commands_scope == discord_fake.guild_id
-    assert sorted(c["name"] for c in discord_fake.commands) == ["chat", "reset"]
+    assert sorted(c["name"] for c in discord_fake.commands) == [
+        "chat",
+        "reset",
+        "settings",
+        "usage",
+    ]
 
 
 async def test_failed_command_sync_is_logged_and_mentions_still_work(make_harness, discord_fake):

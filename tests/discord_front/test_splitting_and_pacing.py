@@ -55,8 +55,9 @@ async def test_many_replies_share_buckets_fairly_with_zero_429s(make_harness):
     text = " ".join(f"t{i}" for i in range(90))
     async with make_harness() as h:
         h.model.default = Script(text=text, ttft=0.1, rate=30)  # ~3 s each
-        asked = [await h.mention(f"q{i}", channel=CHANNEL) for i in range(2)]
-        asked += [await h.mention(f"other {c}", channel=c) for c in (11, 12, 13)]
+        # Five people (one reply in flight each): two in one channel, three elsewhere.
+        asked = [await h.mention(f"q{i}", channel=CHANNEL, author_id=50 + i) for i in range(2)]
+        asked += [await h.mention(f"other {c}", channel=c, author_id=c) for c in (11, 12, 13)]
         records = await h.wait_finished(count=5, limit=60)
         replies = [h.replies_to(a) for a in asked]
     assert h.discord.count_429 == 0

@@ -165,3 +165,20 @@ async def test_bot_process_replies_logs_json_without_secrets_and_stops_on_sigter
     [synced] = [r for r in records if r["event"] == "commands.synced"]
     assert synced["scope"] == "global"
     assert "BOT_GUILD_ID" in synced["note"]
+
+
+async def test_a_data_directory_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data directory should be")
+    async with FakeDiscord() as discord_fake:
+        env = discord_env(
+            discord_fake,
+            DISCORD_TOKEN=discord_fake.token,
+            BOT_DATA_DIR=str(blocker / "sub"),
+            BOT_LOG_FORMAT="console",
+        )
+        proc = await run_bot(env, module="tests.fakes.launch")
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    [line] = err.decode().strip().splitlines()
+    assert line.startswith(f"error: BOT_DATA_DIR: {blocker / 'sub'} is not a writable directory")

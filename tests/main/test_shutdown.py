@@ -40,7 +40,8 @@ async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(t
                 lambda f: any(m.reference_id == long_id and m.edits >= 2 for m in f.bot_messages()),
                 timeout=30,
             )
-            short_id = await discord_fake.inject_message(11, "short")
+            # Another user: one person may have one reply in flight at a time.
+            short_id = await discord_fake.inject_message(11, "short", author_id=43)
             await discord_fake.wait_for(
                 lambda f: any(m.reference_id == short_id for m in f.bot_messages()), timeout=30
             )

@@ -42,7 +42,7 @@ async def running_bot(
     settings: Settings, discord_fake: FakeDiscord, **options: Any
 ) -> AsyncIterator[RelayBot]:
     """The real bot, wired by :class:`App`, logged in to the fake until the block ends."""
-    async with App.build(settings) as app:
+    async with await App.open(settings) as app:
         bot = RelayBot(app, **options)
         async with discord_fake.running(bot):
             yield bot
@@ -58,8 +58,9 @@ class Harness:
     def finished(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r["event"] == "reply.finished"]
 
-    async def mention(self, text: str, channel: int = CHANNEL) -> int:
-        return await self.discord.inject_message(channel, f"<@{self.discord.bot_user_id}> {text}")
+    async def mention(self, text: str, channel: int = CHANNEL, author_id: int | None = None) -> int:
+        content = f"<@{self.discord.bot_user_id}> {text}"
+        return await self.discord.inject_message(channel, content, author_id=author_id)
 
     async def wait_finished(self, count: int = 1, limit: float = 30.0) -> list[dict[str, Any]]:
         """Wait for ``count`` canonical ``reply.finished`` records (logged after the last write)."""
@@ -89,3 +90,16 @@ def conversation(received) -> list[tuple[str, str]]:
 def rest_gets(fake: FakeDiscord) -> list[str]:
     """Paths of the message reads (GET one message, or a history) the bot made."""
     return [c.path for c in fake.calls if c.method == "GET" and "/messages" in c.path]
+
+
+async def command(h: Harness, channel: int, name: str, options: dict, **kwargs) -> str:
+    """Run a slash command and return the text of its (immediate) answer."""
+    token = await h.discord.inject_interaction(channel, name, options, **kwargs)
+    await h.discord.wait_for(lambda f: f.interaction(token).responded, timeout=10)
+    [callback] = h.discord.interaction(token).callbacks
+    return callback.get("data", {}).get("content", "")
+
+
+def usage_of(stream) -> dict:
+    """The usage the fake model server reported for a stream."""
+    return stream.events[-1]["response"]["usage"]

@@ -23,6 +23,7 @@ class RecordingSink:
         self.messages: list[str] = [""] * existing
         self.live: list[bool] = [False] * existing  # whether each page was last written live
         self.free: set[int] = set()  # pages whose next write needs no pacing slot
+        self.attachments: dict[int, object] = {}  # page -> the file written with it
         self.log: list[tuple[float, str, int, str]] = []
         self.fail = fail
         self.gone = False
@@ -34,16 +35,20 @@ class RecordingSink:
     def rate_limited(self) -> int:
         return 0
 
-    async def send(self, content: str, *, live: bool = False) -> None:
+    async def send(self, content: str, *, live: bool = False, attachment=None) -> None:
         await self._check(content)
         self.messages.append(content)
         self.live.append(live)
+        if attachment is not None:
+            self.attachments[len(self.messages) - 1] = attachment
         self._record("send", len(self.messages) - 1, content)
 
-    async def edit(self, index: int, content: str, *, live: bool = False) -> None:
+    async def edit(self, index: int, content: str, *, live: bool = False, attachment=None) -> None:
         await self._check(content)
         self.messages[index] = content
         self.live[index] = live
+        if attachment is not None:
+            self.attachments[index] = attachment
         self._record("edit", index, content)
 
     def unpaced(self, index: int) -> bool:

@@ -9,26 +9,45 @@ never vanishes from it when the page fills up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.relay.state import ReplyState
+from bot.core.reply import Attachment
 
 
 class Layout(Protocol):
     """How a growing text becomes pages: a front's page size, markup and decorations."""
 
-    def paginate(self, body: str, state: ReplyState, keep: int) -> tuple[list[str], str]:
+    def paginate(
+        self, body: str, state: ReplyState, keep: int, sealed: int
+    ) -> tuple[list[str], str]:
         """Cut full pages off the front of ``body``.
 
         Returns the final content of each full page and the text left for the
         current page. ``keep`` is how much of ``body`` the current page already
-        shows: a cut should not fall before it.
+        shows (a cut should not fall before it); ``sealed`` is how many pages are
+        full already (a front may allow only so many).
         """
         ...
 
     def render(self, body: str, state: ReplyState) -> str | None:
         """The current page's content, or ``None`` when there is nothing to show yet."""
         ...
+
+    def attachment(self, body: str, state: ReplyState) -> Attachment | None:
+        """A file for the final write of the last page, when its text did not fit."""
+        ...
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write to make: which page, what it shows, whether it is live, and a file."""
+
+    index: int
+    content: str
+    live: bool
+    attachment: Attachment | None = None
 
 
 class Pages:
@@ -51,7 +70,7 @@ class Pages:
     def _current(self, state: ReplyState) -> str | None:
         """Seal full pages; return the content the current page should have."""
         body = self._body + state.take_text()
-        full, body = self._layout.paginate(body, state, self._shown)
+        full, body = self._layout.paginate(body, state, self._shown, len(self._sealed))
         if full:
             self._sealed.extend(full)
             self._shown = 0
@@ -59,7 +78,7 @@ class Pages:
         self._rendered = len(body)
         return self._layout.render(body, state)
 
-    def next_write(self, state: ReplyState) -> tuple[int, str, bool] | None:
+    def next_write(self, state: ReplyState) -> Write | None:
         """The page to write now, its content and whether it is still live.
 
         ``None`` when everything is shown. Only the current page of a reply that
@@ -74,13 +93,14 @@ class Pages:
         ):
             self._settled += 1
         if self._settled < len(sealed):
-            return self._settled, sealed[self._settled], False
+            return Write(self._settled, sealed[self._settled], live=False)
         index = len(sealed)
         if current is None:
             return None
         if index < len(written) and written[index] == current:
             return None
-        return index, current, not state.done
+        attachment = self._layout.attachment(self._body, state) if state.done else None
+        return Write(index, current, not state.done, attachment)
 
     def is_new(self, index: int) -> bool:
         """Whether writing page ``index`` creates it (rather than editing it)."""

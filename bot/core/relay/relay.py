@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import StreamEvent
 from bot.core.pacing import FINAL, FIRST, PROGRESS, Pacer
-from bot.core.relay.pages import Layout, Pages
+from bot.core.relay.pages import Layout, Pages, Write
 from bot.core.relay.state import ReplyState
 from bot.core.reply import Ending, Outcome, Sink, SinkGoneError
 from bot.logs import get_logger
@@ -149,7 +149,7 @@ class Relay:
                 self._dirty.set()
                 continue
             try:
-                await self._write(*target)
+                await self._write(target)
                 failures = 0
             except SinkGoneError:
                 self._gone = True
@@ -169,9 +169,9 @@ class Relay:
                     return
             self._dirty.set()
 
-    async def _slot(self, target: tuple[int, str, bool] | None) -> bool:
+    async def _slot(self, target: Write | None) -> bool:
         """Wait for a write slot; False when an unpaced write became possible meanwhile."""
-        if target is not None and self._sink.unpaced(target[0]):
+        if target is not None and self._sink.unpaced(target.index):
             return True
         if self._pacer.try_acquire(self._sink.bucket):
             return True  # the bucket is idle: no waiting, no tasks
@@ -200,11 +200,12 @@ class Relay:
             return FINAL
         return FIRST if self._writes == 0 else PROGRESS
 
-    async def _write(self, index: int, content: str, live: bool) -> None:
+    async def _write(self, write: Write) -> None:
+        index, content, live = write.index, write.content, write.live
         if self._pages.is_new(index):
-            await self._sink.send(content, live=live)
+            await self._sink.send(content, live=live, attachment=write.attachment)
         else:
-            await self._sink.edit(index, content, live=live)
+            await self._sink.edit(index, content, live=live, attachment=write.attachment)
         self._pages.record(index, content)
         self._writes += 1
 

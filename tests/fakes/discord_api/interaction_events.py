@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from tests.fakes.discord_api.constants import (
+    ALL_PERMISSIONS,
     BOT_DM_APP_PERMISSIONS,
     CHANNEL_DM,
     CONTEXT_BOT_DM,
@@ -35,6 +36,7 @@ from tests.fakes.discord_api.gateway import Gateway
 from tests.fakes.discord_api.state import FakeInteraction
 
 PRIVATE_PEER_ID = 4242  # the other user of a context-2 DM
+OPTION_STRING, OPTION_USER, OPTION_CHANNEL, OPTION_ROLE, OPTION_MENTIONABLE = 3, 6, 7, 8, 9
 
 
 class InteractionInjection(Gateway):
@@ -205,16 +207,64 @@ class InteractionInjection(Gateway):
         await self.notify()
         return token
 
+    def _typed_options(
+        self, schema: list[dict[str, Any]], options: dict[str, object], resolved: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Options typed by the registered schema; users, roles, channels go in ``resolved``."""
+        types = {o["name"]: o["type"] for o in schema}
+        out = []
+        for name, raw in options.items():
+            otype = types.get(name)
+            if otype is None:
+                out.extend(self._options({name: raw}))
+                continue
+            value: object = raw
+            if otype in {OPTION_USER, OPTION_CHANNEL, OPTION_ROLE, OPTION_MENTIONABLE}:
+                value = str(raw)
+                self._resolve(int(raw), otype, resolved)
+            elif otype == OPTION_STRING:
+                value = str(raw)
+            out.append({"name": name, "type": otype, "value": value})
+        return out
+
+    def _resolve(self, target: int, otype: int, resolved: dict[str, Any]) -> None:
+        if otype == OPTION_ROLE or (otype == OPTION_MENTIONABLE and target in self._roles):
+            resolved.setdefault("roles", {})[str(target)] = self._role_json(target)
+        elif otype == OPTION_CHANNEL:
+            channel = {**self._channel_json(target), "permissions": ALL_PERMISSIONS}
+            resolved.setdefault("channels", {})[str(target)] = channel
+        else:
+            resolved.setdefault("users", {})[str(target)] = self._add_user(target)
+            resolved.setdefault("members", {})[str(target)] = {
+                **self._member(target, with_user=False),
+                "permissions": str(self._permissions(target)),
+            }
+
     def _command_data(
         self, name: str, options: dict[str, object], focused: str | None
     ) -> dict[str, Any]:
-        entry = self._command_entry(name)
+        """``name`` may be a path: ``"settings set"``, ``"settings access add"``."""
+        top, *path = name.split()
+        entry = self._command_entry(top)
         data: dict[str, Any] = {
             "id": entry["id"] if entry else str(self.snowflake()),
-            "name": name,
+            "name": top,
             "type": 1,
-            "options": self._options(options, focused),
         }
+        schema = (entry or {}).get("options") or []
+        holder = data
+        for part in path:  # subcommand groups (type 2) and subcommands (type 1)
+            node = next((o for o in schema if o["name"] == part), {"type": 1, "options": []})
+            child: dict[str, Any] = {"name": part, "type": node["type"]}
+            holder["options"] = [child]
+            holder, schema = child, node.get("options") or []
+        resolved: dict[str, Any] = {}
+        if schema and focused is None:
+            holder["options"] = self._typed_options(schema, options, resolved)
+        else:
+            holder["options"] = self._options(options, focused)
+        if resolved:
+            data["resolved"] = resolved
         if entry is not None and entry.get("guild_id"):
             data["guild_id"] = entry["guild_id"]
         return data
