@@ -8,26 +8,22 @@ statements that must change together run in a transaction under a lock.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
 from bot import exits
 from bot.core.storage import (
     AccessEntry,
-    InFlight,
     SettingChange,
-    UsageRecord,
-    UsageTotal,
     now_iso,
 )
 from bot.exits import FatalError
 from bot.logs import get_logger
 from bot.store.migrate import migrate
+from bot.store.records import Records
 
 log = get_logger(__name__)
 
@@ -59,13 +55,16 @@ def _writable(directory: Path) -> Path:
     return directory
 
 
-class SqliteStore:
-    """:class:`~bot.core.storage.Store` on SQLite."""
+class SqliteStore(Records):
+    """:class:`~bot.core.storage.Store` on SQLite.
+
+    Settings and access lists are here; usage and replies in flight in
+    :class:`~bot.store.records.Records`.
+    """
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self._db = db
+        super().__init__(db)
         self.path = path
-        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -94,10 +93,6 @@ class SqliteStore:
     async def close(self) -> None:
         """Close the connection (pending statements run first)."""
         await self._db.close()
-
-    async def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        async with self._db.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
 
     # -- settings -------------------------------------------------------------------
 
@@ -188,87 +183,3 @@ class SqliteStore:
                 key,
             )
         return cursor.rowcount > 0
-
-    # -- usage -------------------------------------------------------------------------
-
-    async def record_usage(self, record: UsageRecord) -> None:
-        """Add one reply's usage."""
-        await self._db.execute(
-            "INSERT INTO usage (day, guild_id, user_id, model, input_tokens, output_tokens,"
-            " reasoning_tokens, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.day,
-                record.guild_id,
-                record.user_id,
-                record.model,
-                record.input_tokens,
-                record.output_tokens,
-                record.reasoning_tokens,
-                int(record.estimated),
-            ),
-        )
-
-    async def usage(
-        self, day: str, *, user_id: str | None = None, guild_id: str | None = None
-    ) -> UsageTotal:
-        """Usage summed over a day, for one user and/or one server."""
-        rows = await self._rows(
-            "SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0)"
-            " FROM usage WHERE day = ? AND (? IS NULL OR user_id = ?)"
-            " AND (? IS NULL OR guild_id = ?)",
-            (day, user_id, user_id, guild_id, guild_id),
-        )
-        return UsageTotal(*rows[0])
-
-    async def top_users(self, day: str, guild_id: str, limit: int) -> list[tuple[str, UsageTotal]]:
-        """The users of a server who used the most tokens that day."""
-        rows = await self._rows(
-            "SELECT user_id, COUNT(*), SUM(input_tokens), SUM(output_tokens) FROM usage"
-            " WHERE day = ? AND guild_id = ? GROUP BY user_id"
-            " ORDER BY SUM(input_tokens) + SUM(output_tokens) DESC LIMIT ?",
-            (day, guild_id, limit),
-        )
-        return [(user, UsageTotal(n, i, o)) for user, n, i, o in rows]
-
-    # -- replies in flight ---------------------------------------------------------------
-
-    async def reply_started(self, reply: InFlight) -> None:
-        """A reply began."""
-        await self._db.execute(
-            "INSERT INTO replies_in_flight (reply_id, channel_id, token, token_expires,"
-            " started_at) VALUES (?, ?, ?, ?, ?)",
-            (reply.reply_id, reply.channel_id, reply.token, reply.token_expires, now_iso()),
-        )
-
-    async def reply_message(self, reply_id: str, message_id: str) -> None:
-        """A reply created a message."""
-        await self._db.execute(
-            "INSERT INTO reply_messages (reply_id, position, message_id) VALUES (?,"
-            " (SELECT COUNT(*) FROM reply_messages WHERE reply_id = ?), ?)",
-            (reply_id, reply_id, message_id),
-        )
-
-    async def reply_done(self, reply_id: str) -> None:
-        """A reply's final write landed: forget it (and its token)."""
-        async with self._lock:
-            await self._db.execute("BEGIN")
-            await self._db.execute("DELETE FROM reply_messages WHERE reply_id = ?", (reply_id,))
-            await self._db.execute("DELETE FROM replies_in_flight WHERE reply_id = ?", (reply_id,))
-            await self._db.execute("COMMIT")
-
-    async def unfinished(self) -> list[InFlight]:
-        """Replies that never finished (a crash)."""
-        replies = await self._rows(
-            "SELECT reply_id, channel_id, token, token_expires FROM replies_in_flight"
-            " ORDER BY started_at"
-        )
-        found = []
-        for reply_id, channel_id, token, expires in replies:
-            messages = await self._rows(
-                "SELECT message_id FROM reply_messages WHERE reply_id = ? ORDER BY position",
-                (reply_id,),
-            )
-            found.append(
-                InFlight(reply_id, channel_id, token, expires, tuple(m for (m,) in messages))
-            )
-        return found
