@@ -21,7 +21,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.guard import CostGuard, Limits
 from bot.core.llm import LLM
 from bot.core.models import ModelCatalog
-from bot.core.pacing import Pacer, Rate
+from bot.core.pacing import LOCAL_PREFIX, LOCAL_RATE, Pacer, Rate
 from bot.core.replies import ReplyService
 from bot.core.reply_log import ReplyLog
 from bot.core.request import Defaults, RequestBuilder
@@ -92,7 +92,8 @@ class App:
         pacer = Pacer(
             Rate(settings.channel_writes, settings.channel_window),
             by_prefix={
-                INTERACTION_PREFIX: Rate(settings.interaction_writes, settings.interaction_window)
+                INTERACTION_PREFIX: Rate(settings.interaction_writes, settings.interaction_window),
+                LOCAL_PREFIX: LOCAL_RATE,
             },
             clock=clock,
         )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
+from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -57,6 +59,19 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "healthcheck", help="exit 0 while a running bot's heartbeat is fresh, 1 otherwise"
     )
+    chat = commands.add_parser(
+        "chat",
+        help="chat with the model in this terminal (no Discord needed)",
+        description="Interactive on a terminal; with a question (or text on stdin) it prints "
+        "just the reply on stdout and the latency line on stderr.",
+    )
+    chat.add_argument("prompt", nargs="*", help="ask this once and exit (or pipe it on stdin)")
+    chat.add_argument("--model", help="the model to answer with (default: BOT_MODEL)")
+    chat.add_argument("--system", help="the system prompt (default: BOT_SYSTEM_PROMPT)")
+    chat.add_argument("--temperature", type=_ranged(0.0, 2.0), help="0 to 2")
+    chat.add_argument("--top-p", type=_ranged(0.0, 1.0), help="0 to 1")
+    chat.add_argument("--max-output-tokens", type=_ranged(16, 128_000, whole=True))
+    chat.add_argument("--no-color", action="store_true", help="no colour (NO_COLOR works too)")
     backup = commands.add_parser(
         "backup", help="write a consistent copy of the database (also while the bot runs)"
     )
@@ -72,7 +87,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         return healthcheck()
     if args.command == "backup":
         return backup(args.file)
+    if args.command == "chat":
+        return chat(args)
     return run()
+
+
+def _ranged(low: float, high: float, *, whole: bool = False) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = int(raw) if whole else float(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {raw!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}")
+        return value
+
+    return parse
+
+
+def chat(args: argparse.Namespace) -> int:
+    """``relaybot chat``: the terminal chat, its session log in the data directory."""
+    from bot.app import App  # noqa: PLC0415 - the bot's parts load only for commands that run it
+    from bot.core.request import Options  # noqa: PLC0415
+    from bot.terminal.chat import read_stdin, run_chat  # noqa: PLC0415
+    from bot.terminal.screen import Screen  # noqa: PLC0415
+
+    scrubber = _raw_secrets()
+    try:
+        settings = load_settings(discord=False)
+    except ConfigError as exc:
+        problems = FatalError(exits.CONFIG, *(str(p) for p in exc.problems))
+        return fatal(problems, scrubber.scrub, plain=True)
+    scrubber = SecretScrubber(settings.secrets())
+    question = " ".join(args.prompt) or (None if sys.stdin.isatty() else read_stdin())
+    if question == "":
+        return fatal(FatalError(exits.CONFIG, "nothing to ask: stdin was empty"), str, plain=True)
+    options = Options(
+        model=args.model,
+        system=args.system,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_output_tokens=args.max_output_tokens,
+    )
+    screen = Screen.of(sys.stdout, sys.stderr, no_color=args.no_color)
+
+    async def session() -> int:
+        async with await App.open(settings, scrubber=scrubber) as app:
+            return await run_chat(app, options, screen, question)
+
+    try:
+        with session_log(settings.data_dir, scrubber):
+            return asyncio.run(session())
+    except FatalError as exc:
+        return fatal(exc, scrubber.scrub, plain=True)
 
 
 def backup(target: str) -> int:
@@ -122,9 +189,12 @@ def run() -> int:
     return exits.OK
 
 
-def fatal(error: FatalError, scrub: Callable[[str], str]) -> int:
-    """Report ``error`` one line per problem, hold if asked to, and return its exit code."""
-    if wants_json(log_format()):
+def fatal(error: FatalError, scrub: Callable[[str], str], *, plain: bool = False) -> int:
+    """Report ``error`` one line per problem, hold if asked to, and return its exit code.
+
+    ``plain``: always the ``error: ...`` lines on stderr (a command meant for people).
+    """
+    if not plain and wants_json(log_format()):
         for line in error.lines:
             log.critical("bot.fatal", error=line, exit_code=error.code)
     else:
@@ -133,6 +203,22 @@ def fatal(error: FatalError, scrub: Callable[[str], str]) -> int:
     if error.code in exits.CONFIGURATION_CODES and EnvReader(os.environ).flag(HOLD_VARIABLE):
         _hold(error.code)
     return error.code
+
+
+@contextlib.contextmanager
+def session_log(data_dir: str, scrubber: SecretScrubber) -> Iterator[None]:
+    """Log JSON lines to ``data_dir/chat-log.jsonl`` instead of the screen."""
+    path = Path(data_dir) / "chat-log.jsonl"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise FatalError(
+            exits.CONFIG, f"BOT_DATA_DIR: cannot write the session log {path} ({exc.strerror})"
+        ) from exc
+    with stream:
+        configure_logging(log_format="json", scrubber=scrubber, stream=stream)
+        yield
 
 
 def _hold(code: int) -> None:

@@ -48,6 +48,10 @@ class Settings:
     user_daily_tokens: int = 0
     server_daily_tokens: int = 0
     max_output_tokens: int = 4096
+    #: Where the HTTP server listens (host, port); ``None``: no HTTP server.
+    http_addr: tuple[str, int] | None = None
+    http_token: str | None = field(default=None, repr=False)
+    http_streams: int = 4
     guild_id: int | None = None
     channel_writes: int = limits.CHANNEL_WRITES
     channel_window: float = limits.CHANNEL_WINDOW
@@ -62,7 +66,24 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in logs or Discord messages."""
-        return tuple(s for s in (self.discord_token, self.openai_api_key) if len(s) >= 6)
+        values = (self.discord_token, self.openai_api_key, self.http_token or "")
+        return tuple(s for s in values if len(s) >= 6)
+
+
+def _loopback(host: str) -> bool:
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def _http_addr(read: EnvReader) -> tuple[str, int] | None:
+    raw = read.text("BOT_HTTP_ADDR")
+    if raw is None:
+        return None
+    host, _, port = raw.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        read.fail("BOT_HTTP_ADDR", f"must be host:port such as 127.0.0.1:8080, got {raw!r}")
+        return None
+    return host, int(port)
 
 
 # A placeholder key for servers that do not check one (Ollama, vLLM, LM Studio).
@@ -82,16 +103,18 @@ def log_format(env: Mapping[str, str] | None = None) -> LogFormat:
     return value if value in {"json", "console"} else "auto"  # type: ignore[return-value]
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, *, discord: bool = True) -> Settings:
     """Build :class:`Settings` from ``env`` (default: the process environment).
 
-    Raises :class:`ConfigError` listing every missing or invalid variable.
+    ``discord=False`` (the terminal chat) does not ask for a Discord token. Raises
+    :class:`ConfigError` listing every missing or invalid variable.
     """
     read = EnvReader(os.environ if env is None else env)
     discord_token = read.secret(
         "DISCORD_TOKEN",
         "copy the bot token from the Discord developer portal (Bot tab); see the README, "
         "'Create the Discord application'",
+        required=discord,
     )
     base_url = read.url("OPENAI_BASE_URL", "http://localhost:11434/v1")
     openai_api_key = read.secret(
@@ -141,6 +164,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         user_daily_tokens=read.integer("BOT_USER_DAILY_TOKENS", 0, 0, 10**12),
         server_daily_tokens=read.integer("BOT_SERVER_DAILY_TOKENS", 0, 0, 10**12),
         max_output_tokens=read.integer("BOT_MAX_OUTPUT_TOKENS", 4096, 16, 128_000),
+        http_addr=_http_addr(read),
+        http_token=read.secret("BOT_HTTP_TOKEN", "", required=False),
+        http_streams=read.integer("BOT_HTTP_STREAMS", 4, 1, 100),
     )
+    if settings.http_addr and not settings.http_token and not _loopback(settings.http_addr[0]):
+        host = settings.http_addr[0]
+        read.fail(
+            "BOT_HTTP_TOKEN",
+            f"is required when BOT_HTTP_ADDR listens beyond this machine ({host}); "
+            "set a long random token, or listen on 127.0.0.1",
+        )
     read.check()
     return settings

@@ -6,9 +6,10 @@ broken subscriber cannot slow down or break a reply:
 
 * each subscription has its own queue; a listener runs in its own task and an
   exception in it is logged and skipped;
-* a full queue holds back further progress of a reply and merges it into that
-  reply's next event, so no text is lost and the queue stays bounded by the
-  replies in flight; lifecycle events are always queued;
+* a full queue holds back further progress (and staleness samples) of a reply
+  and merges it into that reply's next event of the kind, so no text or sample
+  is lost and the queue stays bounded by the replies in flight; lifecycle events
+  are always queued;
 * a subscription that falls :data:`OVERFLOW` events behind is closed and logged.
 """
 
@@ -64,7 +65,20 @@ class ReplyFinished:
     text: str
 
 
-ReplyEvent = ReplyStarted | ReplyProgress | ReplyFinished
+@dataclass(frozen=True)
+class ReplyShown:
+    """A write of the reply's current page landed: how stale the text it showed was.
+
+    ``staleness`` holds, for each delta that became visible with this write, the
+    seconds from its arrival to the write's landing.
+    """
+
+    reply_id: str
+    staleness: tuple[float, ...]
+    live: bool
+
+
+ReplyEvent = ReplyStarted | ReplyProgress | ReplyShown | ReplyFinished
 Listener = Callable[[ReplyEvent], Awaitable[None] | None]
 
 
@@ -75,7 +89,8 @@ class Subscription:
         self.name = name
         self._maxsize = maxsize
         self._queue: deque[ReplyEvent] = deque()
-        self._held: dict[str, ReplyProgress] = {}  # progress merged while the queue was full
+        # Progress and staleness merged while the queue was full, by (kind, reply).
+        self._held: dict[tuple[type, str], ReplyProgress | ReplyShown] = {}
         self._ready = asyncio.Event()
         self.closed = False
 
@@ -83,15 +98,21 @@ class Subscription:
         """Queue ``event`` without blocking (see the module docstring for the rules)."""
         if self.closed:
             return
-        held = self._held.pop(event.reply_id, None)
-        if held is not None:
-            if isinstance(event, ReplyProgress):
+        if isinstance(event, ReplyFinished):  # whatever was held goes first, in order
+            for kind in (ReplyProgress, ReplyShown):
+                held = self._held.pop((kind, event.reply_id), None)
+                if held is not None:
+                    self._queue.append(held)
+        elif isinstance(event, ReplyProgress | ReplyShown):
+            key = (type(event), event.reply_id)
+            held = self._held.pop(key, None)
+            if isinstance(held, ReplyProgress) and isinstance(event, ReplyProgress):
                 event = dataclasses.replace(event, text=held.text + event.text)
-            else:
-                self._queue.append(held)
-        if isinstance(event, ReplyProgress) and len(self._queue) >= self._maxsize:
-            self._held[event.reply_id] = event
-            return
+            elif isinstance(held, ReplyShown) and isinstance(event, ReplyShown):
+                event = dataclasses.replace(event, staleness=held.staleness + event.staleness)
+            if len(self._queue) >= self._maxsize:
+                self._held[key] = event
+                return
         if len(self._queue) >= OVERFLOW:
             log.error("bus.subscriber_overflow", subscriber=self.name, queued=len(self._queue))
             self.close()

@@ -155,6 +155,10 @@ class Rate:
 
 #: Until told otherwise: 5 writes per 5 s, the size of Discord's message buckets.
 DEFAULT_RATE = Rate(5, 5.0)
+#: Buckets of outputs without a rate limit of their own (a terminal, an HTTP stream):
+#: a write at most every 5 ms, as fast as anyone can read.
+LOCAL_PREFIX = "local:"
+LOCAL_RATE = Rate(200, 1.0)
 
 
 class Pacer:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from bot.core.bus import ReplyBus, ReplyFinished, ReplyProgress, ReplyStarted
+from bot.core.bus import ReplyBus, ReplyFinished, ReplyProgress, ReplyShown, ReplyStarted
 from bot.core.clock import Clock, SystemClock
 from bot.core.llm import LLM
 from bot.core.pacing import Pacer
-from bot.core.relay import Layout, Relay
+from bot.core.relay import Hooks, Layout, Relay
 from bot.core.reply import Ending, Origin, Outcome, Sink
 from bot.core.request import Request
 from bot.logs import get_logger
@@ -121,6 +121,11 @@ class ReplyService:
         """
         reply_id = reply_id or new_reply_id()
         progress = _Progress(reply_id, self._bus, self._clock)
+        bus = self._bus
+
+        def shown(staleness: list[float], live: bool) -> None:
+            bus.publish(ReplyShown(reply_id, tuple(staleness), live))
+
         relay = Relay(
             sink,
             self._pacer,
@@ -128,7 +133,7 @@ class ReplyService:
             model=request.model,
             clock=self._clock,
             started_at=self._clock.now(),
-            on_text=progress,
+            hooks=Hooks(on_text=progress, on_shown=shown),
             notes=notes,
         )
         reply = Reply(reply_id, origin, request, relay, sink)

@@ -96,3 +96,4 @@ class Outcome:
     final_written: bool
     rate_limited: int = 0
     model: str = ""
+    code: str | None = None  # the model server's error code, for a failure

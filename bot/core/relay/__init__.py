@@ -6,7 +6,7 @@ paced writer.
 """
 
 from bot.core.relay.pages import Layout
-from bot.core.relay.relay import Relay
+from bot.core.relay.relay import Hooks, Relay
 from bot.core.relay.state import ReplyState
 
-__all__ = ["Layout", "Relay", "ReplyState"]
+__all__ = ["Hooks", "Layout", "Relay", "ReplyState"]

@@ -106,11 +106,13 @@ class Pages:
         """Whether writing page ``index`` creates it (rather than editing it)."""
         return index >= len(self._written)
 
-    def record(self, index: int, content: str) -> None:
-        """Remember that page ``index`` now shows ``content``."""
+    def record(self, index: int, content: str) -> bool:
+        """Remember that page ``index`` now shows ``content``; True for the current page."""
         if index < len(self._written):
             self._written[index] = content
         else:
             self._written.append(content)
-        if index == len(self._sealed):
+        current = index == len(self._sealed)
+        if current:
             self._shown = self._rendered
+        return current

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.events import StreamEvent
@@ -32,6 +33,14 @@ MAX_WRITE_FAILURES = 3
 SHUTDOWN_FLUSH_SECONDS = 8.0
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """Who hears of a reply's progress: each delta's text, and each landed write's staleness."""
+
+    on_text: Callable[[str], None] | None = None
+    on_shown: Callable[[list[float], bool], None] | None = None
+
+
 class Relay:
     """Streams one reply into one or more pages through a sink."""
 
@@ -44,15 +53,17 @@ class Relay:
         model: str,
         clock: Clock | None = None,
         started_at: float | None = None,
-        on_text: Callable[[str], None] | None = None,
+        hooks: Hooks | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
         self._sink = sink
         self._pacer = pacer
         self._clock = clock or SystemClock()
         started = self._clock.now() if started_at is None else started_at
-        self.state = ReplyState(model, self._clock, started, on_text, notes)
+        hooks = hooks or Hooks()
+        self.state = ReplyState(model, self._clock, started, hooks.on_text, notes)
         self._pages = Pages(layout, sink.existing)
+        self._on_shown = hooks.on_shown
         self._writes = 0
         self._write_errors = 0
         self._gone = False
@@ -206,7 +217,11 @@ class Relay:
             await self._sink.send(content, live=live, attachment=write.attachment)
         else:
             await self._sink.edit(index, content, live=live, attachment=write.attachment)
-        self._pages.record(index, content)
+        current = self._pages.record(index, content)
+        if current and self._on_shown is not None:
+            # Full pages are written before the current one, so once the current page
+            # landed, every delta rendered so far is visible somewhere.
+            self._on_shown(self.state.shown(self._clock.now()), live)
         self._writes += 1
 
     def text(self) -> str:
@@ -231,4 +246,5 @@ class Relay:
             final_written=self._final_written,
             rate_limited=self._sink.rate_limited(),
             model=state.model,
+            code=state.code,
         )

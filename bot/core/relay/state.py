@@ -36,6 +36,8 @@ class ReplyState:
         self._on_text = on_text
         self._text: list[str] = []  # every delta, in order
         self._taken = 0  # deltas already handed to the page layout
+        self._arrivals: list[float] = []  # when each delta not yet handed over arrived
+        self._rendered: list[float] = []  # ... handed over, not yet known to be shown
         self.status: str | None = None
         self.deltas = 0
         self.characters = 0
@@ -46,6 +48,7 @@ class ReplyState:
         self.detail: str | None = None
         self.usage: Usage | None = None
         self.response_id: str | None = None
+        self.code: str | None = None  # the model server's error code, for a failure
         #: Set when the reply is being stopped (by a user, or shutdown): its ending.
         self.stop_ending: Ending | None = None
         self.stop_detail: str | None = None
@@ -53,10 +56,12 @@ class ReplyState:
     def apply(self, event: StreamEvent) -> bool:
         """Take one model event into the state; True when what a page shows may change."""
         if isinstance(event, TextDelta):
+            now = self._clock.now()
             if self.first_token is None:
-                self.first_token = self._clock.now() - self._t0
+                self.first_token = now - self._t0
                 self.status = None
             self._text.append(event.text)
+            self._arrivals.append(now)
             self.deltas += 1
             self.characters += len(event.text)
             if self._on_text is not None:
@@ -77,6 +82,7 @@ class ReplyState:
             self.model = event.model or self.model
             self.end(event.status, None if event.status == "completed" else event.reason)
             return True
+        self.code = event.code
         self.end(event.status, event.message)
         return True
 
@@ -109,7 +115,15 @@ class ReplyState:
             return ""
         new = "".join(self._text[self._taken :])
         self._taken = len(self._text)
+        self._rendered.extend(self._arrivals)
+        self._arrivals.clear()
         return new
+
+    def shown(self, at: float) -> list[float]:
+        """Staleness of the text taken so far, now shown: seconds from each delta to ``at``."""
+        samples = [at - arrived for arrived in self._rendered]
+        self._rendered.clear()
+        return samples
 
     def text(self) -> str:
         """The reply's text as the model sent it."""
