@@ -21,7 +21,7 @@ from pathlib import Path
 from dotenv import find_dotenv, load_dotenv
 
 from bot import exits, health
-from bot.config import ConfigError, EnvReader, data_dir, load_settings, log_format
+from bot.config import ConfigError, EnvReader, data_dir, http_addr, load_settings, log_format
 from bot.exits import FatalError
 from bot.logs import SecretScrubber, configure_logging, get_logger, wants_json
 
@@ -154,8 +154,16 @@ def backup(target: str) -> int:
 
 
 def healthcheck() -> int:
-    """Exit 0 while the bot's heartbeat is fresh (gateway connected, loop answering)."""
-    healthy, line = health.check(health.heartbeat_path(data_dir()))
+    """Exit 0 while the bot is healthy.
+
+    ``/healthz`` when the HTTP server is on, else the heartbeat file (fresh while the
+    gateway is connected and the loop answers).
+    """
+    address = http_addr()
+    if address is not None:
+        healthy, line = health.check_http(*address)
+    else:
+        healthy, line = health.check(health.heartbeat_path(data_dir()))
     print(line)  # noqa: T201 - the check's output, shown by `docker inspect`
     return exits.OK if healthy else exits.FAILURE
 

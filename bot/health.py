@@ -13,6 +13,8 @@ import contextlib
 import json
 import os
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -60,6 +62,21 @@ def clear_heartbeat(path: Path) -> None:
     """Remove the heartbeat so a stopping bot is not reported healthy."""
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+def check_http(host: str, port: int, timeout: float = 3.0) -> tuple[bool, str]:
+    """Whether the bot's ``/healthz`` answers 200, and one line saying why (server on)."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - listening everywhere: ask on loopback
+        host = "127.0.0.1"
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return False, f"unhealthy: {url} answered {exc.code} ({exc.read().decode()[:200]})"
+    except (OSError, ValueError) as exc:
+        return False, f"unhealthy: {url} did not answer ({exc})"
+    return True, f"healthy: {url} {json.dumps(body, separators=(',', ':'))}"
 
 
 def check(path: Path, max_age: float = MAX_AGE, now: float | None = None) -> tuple[bool, str]:

@@ -2,8 +2,9 @@
 
 It checks the Discord token first (a clear line instead of a traceback when
 Discord refuses or is down), builds the :class:`~bot.app.App`, looks at the model
-server once, and runs the Discord client until SIGTERM or SIGINT, when replies in
-flight get their grace period and the process exits 0.
+server once, starts the HTTP server when ``BOT_HTTP_ADDR`` is set, and runs the
+Discord client until SIGTERM or SIGINT, when replies in flight get their grace
+period and the process exits 0.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.core.server_check import check_server, log_check
 from bot.discord_front.client import RelayBot
 from bot.discord_front.login import check_login, describe_failure
 from bot.logs import SecretScrubber, get_logger
+from bot.web.server import WebServer
 
 log = get_logger("bot")
 
@@ -44,6 +46,19 @@ async def _check_model_server(app: App) -> None:
 
 async def _run_discord(app: App) -> None:
     bot = RelayBot(app)
+    if app.settings.http_addr is None:
+        await _until_stopped(bot)
+        return
+    web = WebServer(app, front=bot)
+    await web.start()
+    try:
+        await _until_stopped(bot)
+    finally:
+        await web.stop()
+
+
+async def _until_stopped(bot: RelayBot) -> None:
+    app = bot.app
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 

@@ -7,6 +7,7 @@ from bot.config.settings import (
     LOG_LEVELS,
     Settings,
     data_dir,
+    http_addr,
     load_settings,
     log_format,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Problem",
     "Settings",
     "data_dir",
+    "http_addr",
     "load_settings",
     "log_format",
 ]

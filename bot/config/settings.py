@@ -74,6 +74,12 @@ def _loopback(host: str) -> bool:
     return host in {"localhost", "::1"} or host.startswith("127.")
 
 
+def http_addr(env: Mapping[str, str] | None = None) -> tuple[str, int] | None:
+    """``BOT_HTTP_ADDR`` alone (for the health check), ``None`` when unset or invalid."""
+    read = EnvReader(os.environ if env is None else env)
+    return _http_addr(read)
+
+
 def _http_addr(read: EnvReader) -> tuple[str, int] | None:
     raw = read.text("BOT_HTTP_ADDR")
     if raw is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 import discord
@@ -12,6 +13,7 @@ from bot import health
 from bot.app import App
 from bot.config import Settings
 from bot.core.replies import ReplyService
+from bot.core.status import Gateway, Traffic
 from bot.discord_front.attachments import AttachmentReader
 from bot.discord_front.context import ContextReader
 from bot.discord_front.gate import Gate
@@ -42,6 +44,7 @@ def intents() -> discord.Intents:
 class RelayBot(commands.Bot):
     """A bot that answers mentions and ``/chat`` with streamed model replies."""
 
+    name = "discord"
     app: App
     settings: Settings
     replies: ReplyService
@@ -127,6 +130,15 @@ class RelayBot(commands.Bot):
         """True while the gateway websocket is open and the bot is ready."""
         ws = self.ws
         return self.is_ready() and not self.is_closed() and ws is not None and ws.open
+
+    def gateway(self) -> Gateway:
+        """The gateway connection for health checks and metrics (:class:`FrontStatus`)."""
+        latency = self.latency
+        return Gateway(self.gateway_connected(), latency if math.isfinite(latency) else None)
+
+    def traffic(self) -> Traffic:
+        """Discord request counters (:class:`FrontStatus`)."""
+        return self.monitor.traffic()
 
     def _health_details(self) -> dict[str, object]:
         return {"latency_s": round(self.latency, 3), "active_replies": self.replies.active}

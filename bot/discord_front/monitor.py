@@ -1,7 +1,9 @@
-"""Counts the 429 answers discord.py receives, per pacing bucket.
+"""Counts what discord.py sends to Discord, and the 429 answers, per pacing bucket.
 
 discord.py retries 429s on its own and exposes no event for them, so the bot
-watches its HTTP session through an aiohttp trace and keeps counters.
+watches its HTTP session through an aiohttp trace and keeps counters: requests by
+kind and status (for metrics), and 429s by bucket (for each reply's record) and by
+the scope Discord named.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from types import SimpleNamespace
 
 import aiohttp
 
+from bot.core.status import Traffic
 from bot.logs import get_logger
 
 log = get_logger(__name__)
@@ -22,6 +25,7 @@ CHANNEL_PREFIX = "channel:"
 INTERACTION_PREFIX = "webhook:"
 _CHANNEL = re.compile(r"/channels/(\d+)/")
 _WEBHOOK = re.compile(r"/webhooks/\d+/([^/?]+)")
+_MESSAGE_EDIT = re.compile(r"/(channels/\d+|webhooks/\d+/[^/]+)/messages/[^/]+$")
 
 
 def token_key(token: str) -> str:
@@ -43,20 +47,46 @@ def key_for_path(path: str) -> str | None:
     return None
 
 
+def request_kind(method: str, path: str) -> str:
+    """What a REST request does: send, edit, respond, typing, read or other."""
+    if method == "GET":
+        return "read"
+    if path.endswith("/typing"):
+        return "typing"
+    if path.endswith("/callback") and "/interactions/" in path:
+        return "respond"
+    if method == "PATCH" and _MESSAGE_EDIT.search(path):
+        return "edit"
+    if method == "POST" and (path.endswith("/messages") or _WEBHOOK.search(path)):
+        return "send"
+    return "other"
+
+
 class RateLimitMonitor:
-    """429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session."""
+    """Request and 429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session."""
 
     def __init__(self) -> None:
         self.total = 0
         self._by_key: Counter[str] = Counter()
+        self._by_scope: Counter[str] = Counter()
+        self._requests: Counter[tuple[str, str]] = Counter()
+
+    def traffic(self) -> Traffic:
+        """A copy of the counters, for metrics."""
+        return Traffic(requests=dict(self._requests), rate_limited=dict(self._by_scope))
+
+    def answered(self, method: str, path: str, status: int) -> None:
+        """Count one request Discord answered."""
+        self._requests[request_kind(method, path), str(status)] += 1
 
     def count(self, key: str) -> int:
         """429s seen so far for ``key``."""
         return self._by_key[key]
 
-    def record(self, path: str) -> None:
-        """Count one 429 for the bucket of ``path``."""
+    def record(self, path: str, scope: str = "unknown") -> None:
+        """Count one 429 for the bucket of ``path``; ``scope`` as Discord named it."""
         self.total += 1
+        self._by_scope[scope] += 1
         key = key_for_path(path)
         if key is not None:
             self._by_key[key] += 1
@@ -70,8 +100,11 @@ class RateLimitMonitor:
             _context: SimpleNamespace,
             params: aiohttp.TraceRequestEndParams,
         ) -> None:
-            if params.response.status == 429:
-                self.record(params.url.path)
+            status = params.response.status
+            self.answered(params.method, params.url.path, status)
+            if status == 429:
+                scope = params.response.headers.get("X-RateLimit-Scope", "unknown")
+                self.record(params.url.path, scope if scope.isalpha() else "unknown")
 
         trace = aiohttp.TraceConfig()
         trace.on_request_end.append(on_request_end)

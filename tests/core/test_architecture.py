@@ -68,3 +68,26 @@ def test_importing_the_whole_core_loads_no_front_even_indirectly():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+FRONTS = ("bot.discord_front", "bot.terminal", "bot.web")
+
+
+def test_fronts_do_not_import_each_other():
+    offenders = {}
+    for front in FRONTS:
+        folder = ROOT.joinpath(*front.split("."))
+        files = sorted(folder.rglob("*.py"))
+        assert files, front
+        others = tuple(f for f in FRONTS if f != front)
+        for path in files:
+            bad = sorted(
+                m
+                for m in imported_modules(path)
+                if m.startswith(others)
+                or m.split(".")[0] == "cogs"
+                or (front != "bot.discord_front" and m.split(".")[0] == "discord")
+            )
+            if bad:
+                offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}

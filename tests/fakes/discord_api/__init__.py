@@ -68,7 +68,8 @@ Helpers (all async unless marked sync; the ``inject_*`` ones need a connected cl
   user_id, component_type) -> token``: INTERACTION_CREATE.
 - ``add_message(channel, content, *, author_id, embeds)`` (sync): store without events.
 - ``fail_next(method, path_regex, *, status, json, retry_after, count)`` (sync),
-  ``close_gateway(code)``, ``wait_for(predicate, timeout, *, poll)``, ``notify()``.
+  ``close_gateway(code, *, refuse)`` (``gateway_open``),
+  ``wait_for(predicate, timeout, *, poll)``, ``notify()``.
 - Records: ``calls``, ``writes(channel)``, ``messages``, ``channel_messages(channel)``,
   ``bot_messages(channel)``, ``interactions``/``interaction(token)``, ``threads``,
   ``cdn_downloads``, ``commands``, ``gateway_events``, ``received_ops``, ``count_429*``.

@@ -123,7 +123,9 @@ class Gateway(MessageStore):
                 return gw
         raise RuntimeError("no identified client on the fake gateway (await fake.identified first)")
 
-    async def _gateway_handler(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
+        if not self.gateway_open:  # Discord unreachable: the client keeps retrying
+            return web.Response(status=503, text="gateway closed by test")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         gw = _Gateway(ws)
@@ -207,7 +209,12 @@ class Gateway(MessageStore):
         gw.seq = max(self._sessions[session], int(data.get("seq") or 0))
         await self._dispatch_to(gw, "RESUMED", {"_trace": ["fake-gateway"]})
 
-    async def close_gateway(self, code: int = 4000) -> None:
-        """Close every gateway connection with ``code`` (discord.py then resumes or reconnects)."""
+    async def close_gateway(self, code: int = 4000, *, refuse: bool = False) -> None:
+        """Close every gateway connection with ``code`` (discord.py then resumes or reconnects).
+
+        ``refuse``: also refuse new connections until ``gateway_open`` is set True again.
+        """
+        if refuse:
+            self.gateway_open = False
         for gw in list(self._gateways):
             await gw.ws.close(code=code, message=b"closed by test")

@@ -88,6 +88,7 @@ class FakeDiscord(RestServer, InteractionInjection, GuildEvents):
         self.received_ops = []  # every frame the client sent
         self.identify_payload = None
         self.identified = asyncio.Event()
+        self.gateway_open = True  # False: the gateway refuses connections (close_gateway)
         self.count_429 = 0  # 429s produced by the fake's own limits (bucket + global)
         self.count_429_global = 0
         self.count_429_injected = 0
