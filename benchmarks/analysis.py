@@ -57,6 +57,7 @@ class ScenarioResult:
     records: list[dict[str, Any]]  # reply.finished
     warnings: list[str]
     anomalies: list[str] = field(default_factory=list)
+    observed: Any = None  # benchmarks.observers.Observed with --http
 
     @property
     def first_visible(self) -> list[float]:

@@ -6,6 +6,8 @@
     uv run python -m benchmarks.run --scenario relay-cpu   # only the CPU measurement
     uv run python -m benchmarks.run --scenario context     # only reading a reply chain
     uv run python -m benchmarks.run --scenario store       # only the store's cost per reply
+    uv run python -m benchmarks.run --scenario 1-stream --http   # with the HTTP server on,
+                                                   # a live-view client and a /metrics scraper
 
 The bot is the real one (``bot.discord_front.client.RelayBot``: discord.py, AsyncOpenAI,
 the pacer, the relay), run in this process against ``tests.fakes.discord_api.FakeDiscord``
@@ -44,7 +46,9 @@ CONTEXT_SCENARIO = "context"
 STORE_SCENARIO = "store"
 
 
-async def run_all(chosen: list[Scenario], deltas: int) -> tuple[list[ScenarioResult], Any]:
+async def run_all(
+    chosen: list[Scenario], deltas: int, *, http: bool = False
+) -> tuple[list[ScenarioResult], Any]:
     results = []
     warmup = None
     if chosen:
@@ -55,7 +59,7 @@ async def run_all(chosen: list[Scenario], deltas: int) -> tuple[list[ScenarioRes
         for rate in RATES:
             print(f"running {scenario.name} at {rate} tok/s ({deltas} deltas/reply)…", flush=True)
             gc.collect()  # don't charge this scenario with collecting the previous one's garbage
-            result = await run_scenario(scenario, rate, deltas)
+            result = await run_scenario(scenario, rate, deltas, http=http)
             print(
                 f"  first visible {mean(result.first_visible) * 1000:.0f}/"
                 f"{max(result.first_visible) * 1000:.0f} ms, staleness "
@@ -64,6 +68,15 @@ async def run_all(chosen: list[Scenario], deltas: int) -> tuple[list[ScenarioRes
                 f"{result.fake_429}/{result.bot_429}, wall {result.wall:.1f} s",
                 flush=True,
             )
+            if result.observed is not None:
+                seen = result.observed
+                print(
+                    f"  http: live view {seen.live_events} events ({seen.live_bytes} B), "
+                    f"{seen.scrapes} scrapes; /metrics staleness mean {seen.staleness_mean:.3f} s "
+                    f"over {seen.staleness_count:.0f} samples vs measured "
+                    f"{mean(result.staleness):.3f} s over {len(result.staleness)}",
+                    flush=True,
+                )
             results.append(result)
     return results, warmup
 
@@ -78,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this scenario (both rates)",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="run the HTTP server with a live-view client and a /metrics scraper (prints only)",
+    )
     args = parser.parse_args(argv)
 
     logging_stream = LOG_STREAM
@@ -86,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [s for s in SCENARIOS if args.scenario in {None, s.name}]
     deltas = QUICK_DELTAS if args.quick else FULL_DELTAS
     started = time.monotonic()
-    results, warmup = asyncio.run(run_all(chosen, deltas))
+    results, warmup = asyncio.run(run_all(chosen, deltas, http=args.http))
     cpu: list[CpuResult] = []
     if args.scenario in {None, CPU_SCENARIO}:
         print("measuring relay CPU…", flush=True)
@@ -102,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("\n".join(lines))
     print(f"total time {time.monotonic() - started:.0f} s")
-    if not (args.quick or args.scenario or args.no_docs):
+    if not (args.quick or args.scenario or args.no_docs or args.http):
         write_docs(lines)
     return 0
 

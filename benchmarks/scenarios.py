@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import json
 import tempfile
@@ -24,6 +25,7 @@ import structlog
 import yarl
 
 from benchmarks.analysis import ScenarioResult, analyse
+from benchmarks.observers import observing
 from benchmarks.replies import MODEL, reply_text
 from bot.config import Settings
 from bot.discord_front.client import RelayBot
@@ -137,7 +139,9 @@ def question(body: dict[str, Any]) -> str:
     return str(body["input"][-1]["content"][0]["text"])
 
 
-async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioResult:
+async def run_scenario(
+    scenario: Scenario, rate: int, deltas: int, *, http: bool = False
+) -> ScenarioResult:
     discord_fake = FakeDiscord()
     model_fake = FakeResponses()
     await discord_fake.start()
@@ -148,12 +152,17 @@ async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioRe
     }
     model_fake.route(lambda body: scripts.get(question(body)))
     settings = make_settings(discord_fake, model_fake)
+    if http:
+        settings = dataclasses.replace(settings, http_addr=("127.0.0.1", 0))
     lag: list[float] = []
     stop = asyncio.Event()
     expected = TTFT + deltas / rate
     try:
         with discord_pointed_at(discord_fake), structlog.testing.capture_logs() as records:
-            async with running(settings, discord_fake) as bot:
+            async with (
+                running(settings, discord_fake) as bot,
+                observing(bot) if http else contextlib.nullcontext() as observed,
+            ):
                 watcher = asyncio.create_task(watch_loop(lag, stop))
                 wall0, cpu0 = time.monotonic(), time.process_time()
                 for i, channel in enumerate(scenario.channels):
@@ -172,7 +181,7 @@ async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioRe
         if r.get("log_level") in {"warning", "error", "critical"}
     ]
     warnings += stdlib_warnings()
-    return analyse(
+    result = analyse(
         scenario,
         rate,
         deltas,
@@ -185,3 +194,5 @@ async def run_scenario(scenario: Scenario, rate: int, deltas: int) -> ScenarioRe
         records=[r for r in records if r["event"] == "reply.finished"],
         warnings=warnings,
     )
+    result.observed = observed
+    return result

@@ -124,7 +124,8 @@ class ReplyService:
         bus = self._bus
 
         def shown(staleness: list[float], live: bool) -> None:
-            bus.publish(ReplyShown(reply_id, tuple(staleness), live))
+            if staleness:
+                bus.publish(ReplyShown(reply_id, tuple(staleness), live))
 
         relay = Relay(
             sink,

@@ -63,6 +63,15 @@ class Sink(Protocol):
         """How many of this sink's requests the platform answered with 429 so far."""
         ...
 
+    def landed(self) -> float | None:
+        """When the last write was accepted, on ``time.monotonic()``; ``None``: when it returned.
+
+        A platform client may hold a call after the platform answered (discord.py sleeps
+        out an exhausted rate-limit bucket before returning); staleness counts to the
+        answer, which is when people could see the text.
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class Origin:

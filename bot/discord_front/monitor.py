@@ -8,9 +8,13 @@ the scope Discord named.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
 from types import SimpleNamespace
 
 import aiohttp
@@ -26,6 +30,26 @@ INTERACTION_PREFIX = "webhook:"
 _CHANNEL = re.compile(r"/channels/(\d+)/")
 _WEBHOOK = re.compile(r"/webhooks/\d+/([^/?]+)")
 _MESSAGE_EDIT = re.compile(r"/(channels/\d+|webhooks/\d+/[^/]+)/messages/[^/]+$")
+
+
+#: Set around one write: the trace appends when Discord accepted each request of it.
+_LANDINGS: ContextVar[list[float] | None] = ContextVar("relaybot_landings", default=None)
+
+
+@contextlib.contextmanager
+def landings() -> Iterator[list[float]]:
+    """Collect when Discord answered each successful request made inside the block.
+
+    Times are on ``time.monotonic()``, for requests of this task: the moment a write
+    became visible, even when discord.py then sleeps out an exhausted bucket before
+    returning.
+    """
+    box: list[float] = []
+    token = _LANDINGS.set(box)
+    try:
+        yield box
+    finally:
+        _LANDINGS.reset(token)
 
 
 def token_key(token: str) -> str:
@@ -101,6 +125,9 @@ class RateLimitMonitor:
             params: aiohttp.TraceRequestEndParams,
         ) -> None:
             status = params.response.status
+            box = _LANDINGS.get()
+            if box is not None and 200 <= status < 300:
+                box.append(time.monotonic())
             self.answered(params.method, params.url.path, status)
             if status == 429:
                 scope = params.response.headers.get("X-RateLimit-Scope", "unknown")

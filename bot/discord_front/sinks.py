@@ -21,7 +21,7 @@ import discord
 
 from bot.core.reply import Attachment, SinkGoneError
 from bot.discord_front import limits
-from bot.discord_front.monitor import RateLimitMonitor, channel_key, token_key
+from bot.discord_front.monitor import RateLimitMonitor, channel_key, landings, token_key
 from bot.logs import get_logger
 
 log = get_logger(__name__)
@@ -118,6 +118,7 @@ class _DiscordSink:
         self.responder = PressResponder()
         self._ids: list[int] = []  # message ids of the pages written so far
         self._with_controls: set[int] = set()  # pages that show the controls now
+        self._landed: float | None = None
 
     @property
     def bucket(self) -> str:
@@ -127,6 +128,32 @@ class _DiscordSink:
     def rate_limited(self) -> int:
         """429s on this sink's bucket since it was made."""
         return self._monitor.count(self._bucket) - self._before if self._monitor else 0
+
+    def landed(self) -> float | None:
+        """When Discord accepted the last write (see :func:`landings`)."""
+        return self._landed
+
+    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
+        """Create the next page."""
+        with landings() as answered:
+            await self._send(content, live=live, attachment=attachment)
+        self._landed = answered[-1] if answered else None
+
+    async def edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    ) -> None:
+        """Replace page ``index``."""
+        with landings() as answered:
+            await self._edit(index, content, live=live, attachment=attachment)
+        self._landed = answered[-1] if answered else None
+
+    async def _send(self, content: str, *, live: bool, attachment: Attachment | None) -> None:
+        raise NotImplementedError
+
+    async def _edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None
+    ) -> None:
+        raise NotImplementedError
 
     def unpaced(self, index: int) -> bool:
         """A pending Stop press on that page answers the write outside the bucket."""
@@ -179,7 +206,7 @@ class ChannelSink(_DiscordSink):
         """Nothing exists until the first write."""
         return 0
 
-    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
+    async def _send(self, content: str, *, live: bool, attachment: Attachment | None) -> None:
         """Post the next message, replying to the question or to the previous part."""
         previous = self._messages[-1] if self._messages else self._source
         extra: dict[str, Any] = self._view_change(len(self._messages), live)
@@ -193,8 +220,8 @@ class ChannelSink(_DiscordSink):
         self._messages.append(message)
         self._created(message.id)
 
-    async def edit(
-        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    async def _edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None
     ) -> None:
         """Edit one of the reply's messages (by the press's response when one waits)."""
         message = self._messages[index]
@@ -233,7 +260,7 @@ class InteractionSink(_DiscordSink):
         """The deferred original response already exists."""
         return 1
 
-    async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
+    async def _send(self, content: str, *, live: bool, attachment: Attachment | None) -> None:
         """Continue the reply in a followup message."""
         view = self._view_change(len(self._ids), live).get("view") or discord.utils.MISSING
         message = await _guard(
@@ -249,8 +276,8 @@ class InteractionSink(_DiscordSink):
         self._followups.append(message)
         self._created(message.id)
 
-    async def edit(
-        self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
+    async def _edit(
+        self, index: int, content: str, *, live: bool, attachment: Attachment | None
     ) -> None:
         """Edit the original response (index 0) or a followup."""
         view = self._view_change(index, live)

@@ -35,6 +35,9 @@ class RecordingSink:
     def rate_limited(self) -> int:
         return 0
 
+    def landed(self) -> float | None:
+        return None
+
     async def send(self, content: str, *, live: bool = False, attachment=None) -> None:
         await self._check(content)
         self.messages.append(content)

@@ -89,8 +89,14 @@ async def test_429s_are_counted_by_kind_and_scope(make_web):
 
 
 async def test_staleness_is_what_discord_saw(make_web):
-    """The bot's own staleness figures agree with the fakes' clocks: delta sent -> edit received."""
-    async with make_web() as web:
+    """The bot's own staleness figures agree with the fakes' clocks: delta sent -> edit received.
+
+    A tight bucket (2 writes per 2 s) makes discord.py sleep out the exhausted bucket
+    inside an edit call: the text was visible when Discord answered, not when the call
+    returned, and the figures must say so.
+    """
+    async with make_web(channel_writes=2, channel_window=2.0) as web:
+        web.h.discord.write_limit, web.h.discord.write_window = 2, 2.0
         web.h.model.queue(Script(deltas=[f"w{i} " for i in range(40)], rate=15))
         await web.h.mention("count")
         await web.h.wait_finished()

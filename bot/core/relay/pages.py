@@ -56,6 +56,9 @@ class Pages:
     def __init__(self, layout: Layout, existing: int = 0) -> None:
         self._layout = layout
         self._sealed: list[str] = []  # final content of every page before the current one
+        # For each sealed page: how many of the characters taken from the reply's text it
+        # shows with those before it (estimated from the page sizes within one seal).
+        self._sealed_upto: list[int] = []
         self._written: list[str | None] = [None] * existing
         self._settled = 0  # leading sealed pages already written in their final form
         self._body = ""  # the current page's text
@@ -72,6 +75,14 @@ class Pages:
         body = self._body + state.take_text()
         full, body = self._layout.paginate(body, state, self._shown, len(self._sealed))
         if full:
+            # Whatever the current page keeps was taken last; the sealed pages hold the
+            # rest, split between them by size (a continuation may repeat a fence line).
+            upto = max(0, state.taken_chars - len(body))
+            start = self._sealed_upto[-1] if self._sealed_upto else 0
+            for page in full:
+                start = min(upto, start + len(page))
+                self._sealed_upto.append(start)
+            self._sealed_upto[-1] = max(self._sealed_upto[-1], upto)
             self._sealed.extend(full)
             self._shown = 0
         self._body = body
@@ -105,6 +116,10 @@ class Pages:
     def is_new(self, index: int) -> bool:
         """Whether writing page ``index`` creates it (rather than editing it)."""
         return index >= len(self._written)
+
+    def shown_upto(self, index: int) -> int | None:
+        """Characters of the reply's text visible once page ``index`` landed (``None``: all)."""
+        return self._sealed_upto[index] if index < len(self._sealed_upto) else None
 
     def record(self, index: int, content: str) -> bool:
         """Remember that page ``index`` now shows ``content``; True for the current page."""

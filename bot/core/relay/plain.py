@@ -82,3 +82,7 @@ class TextSink:
     def rate_limited(self) -> int:
         """Nothing local says 429."""
         return 0
+
+    def landed(self) -> float | None:
+        """A local write is visible when it returns."""
+        return None

@@ -217,11 +217,14 @@ class Relay:
             await self._sink.send(content, live=live, attachment=write.attachment)
         else:
             await self._sink.edit(index, content, live=live, attachment=write.attachment)
-        current = self._pages.record(index, content)
-        if current and self._on_shown is not None:
-            # Full pages are written before the current one, so once the current page
-            # landed, every delta rendered so far is visible somewhere.
-            self._on_shown(self.state.shown(self._clock.now()), live)
+        upto = self._pages.shown_upto(index)
+        self._pages.record(index, content)
+        if self._on_shown is not None:
+            # A full page shows the text it holds (and earlier pages theirs); the current
+            # page, once landed, shows everything rendered so far.
+            landed = self._sink.landed()
+            at = self._clock.now() if landed is None else landed
+            self._on_shown(self.state.shown(at, upto), live)
         self._writes += 1
 
     def text(self) -> str:

@@ -6,6 +6,7 @@ comes up, and a front's layout reads it to draw a page.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from bot.core import errors
@@ -37,7 +38,10 @@ class ReplyState:
         self._text: list[str] = []  # every delta, in order
         self._taken = 0  # deltas already handed to the page layout
         self._arrivals: list[float] = []  # when each delta not yet handed over arrived
-        self._rendered: list[float] = []  # ... handed over, not yet known to be shown
+        # Deltas handed over, not yet known to be shown: (arrival, end offset in the text).
+        self._rendered: deque[tuple[float, int]] = deque()
+        #: Characters handed to the page layout so far.
+        self.taken_chars = 0
         self.status: str | None = None
         self.deltas = 0
         self.characters = 0
@@ -113,16 +117,26 @@ class ReplyState:
         """The text that arrived since the last call."""
         if self._taken == len(self._text):
             return ""
-        new = "".join(self._text[self._taken :])
+        pieces = self._text[self._taken :]
         self._taken = len(self._text)
-        self._rendered.extend(self._arrivals)
+        end = self.taken_chars
+        for piece, arrived in zip(pieces, self._arrivals, strict=True):
+            end += len(piece)
+            self._rendered.append((arrived, end))
+        self.taken_chars = end
         self._arrivals.clear()
-        return new
+        return "".join(pieces)
 
-    def shown(self, at: float) -> list[float]:
-        """Staleness of the text taken so far, now shown: seconds from each delta to ``at``."""
-        samples = [at - arrived for arrived in self._rendered]
-        self._rendered.clear()
+    def shown(self, at: float, upto: int | None = None) -> list[float]:
+        """Staleness of text now shown: seconds from each delta's arrival to ``at``.
+
+        ``upto``: only the deltas that end within the first ``upto`` characters taken
+        (a full page landed); ``None``: everything taken so far (the current page landed).
+        """
+        rendered = self._rendered
+        samples = []
+        while rendered and (upto is None or rendered[0][1] <= upto):
+            samples.append(at - rendered.popleft()[0])
         return samples
 
     def text(self) -> str:

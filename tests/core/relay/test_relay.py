@@ -7,7 +7,7 @@ import pytest
 
 from bot.core.events import Failed, Finished, Started, Status, StreamEvent, TextDelta, Usage
 from bot.core.pacing import Pacer
-from bot.core.relay import Relay
+from bot.core.relay import Hooks, Relay
 from bot.discord_front import layout as render
 from bot.discord_front import limits
 from bot.discord_front.split import open_fence
@@ -292,3 +292,41 @@ async def test_the_footer_names_the_model_that_answered_and_live_pages_are_marke
     assert any(op == "send" for _, op, _, _ in sink.log)
     assert sink.live == [False]  # the final write removed the live state
     assert relay.state.requested_model == "test-model"
+
+
+async def test_staleness_is_counted_at_the_write_that_showed_each_delta():
+    """Each delta is sampled once, when the first page holding it landed: a full page's
+    words at that page's final write, the current page's at its latest write."""
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+    deltas = [f"w{i:04d} " for i in range(700)]  # 4200 characters: three messages
+    arrivals: dict[str, float] = {}
+    samples: list[float] = []
+    events = script(clock, deltas, 0.01, completed(700))
+
+    async def timed() -> AsyncIterator[StreamEvent]:
+        async for event in events:
+            if isinstance(event, TextDelta):
+                arrivals[event.text.strip()] = clock.now()
+            yield event
+
+    relay = Relay(
+        sink,
+        Pacer(clock=clock),
+        LAYOUT,
+        model="test-model",
+        clock=clock,
+        hooks=Hooks(on_shown=lambda staleness, _live: samples.extend(staleness)),
+    )
+    task = asyncio.create_task(relay.run(timed()))
+    await clock.advance(60)
+    await task
+    # When each word first appeared in any message, from the sink's log.
+    first_seen: dict[str, float] = {}
+    for t, _, _, content in sink.log:
+        for word in re.findall(r"w\d{4}", content):
+            first_seen.setdefault(word, t)
+    expected = [first_seen[word] - arrivals[word] for word in arrivals]
+    assert len(sink.messages) == 3
+    assert len(samples) == len(deltas)
+    assert samples == pytest.approx(expected, abs=1e-6)
