@@ -6,6 +6,9 @@
     uv run python -m benchmarks.run --scenario relay-cpu   # only the CPU measurement
     uv run python -m benchmarks.run --scenario context     # only reading a reply chain
     uv run python -m benchmarks.run --scenario store       # only the store's cost per reply
+    uv run python -m benchmarks.run --scenario load        # only the burst of 100 mentions
+    uv run python -m benchmarks.run --scenario soak        # 5,000 replies, the bot's memory
+                                                   # (minutes; never part of the full run)
     uv run python -m benchmarks.run --scenario 1-stream --http   # with the HTTP server on,
                                                    # a live-view client and a /metrics scraper
 
@@ -27,6 +30,7 @@ from typing import Any
 from benchmarks.analysis import ScenarioResult, mean, p95
 from benchmarks.context import context_table, measure_context
 from benchmarks.cpu import CPU_SIZES, QUICK_CPU_SIZES, CpuResult, measure_cpu
+from benchmarks.load import load_table, measure_load
 from benchmarks.report import report, write_docs
 from benchmarks.scenarios import (
     FULL_DELTAS,
@@ -38,12 +42,16 @@ from benchmarks.scenarios import (
     Scenario,
     run_scenario,
 )
+from benchmarks.soak import REPLIES as SOAK_REPLIES
+from benchmarks.soak import measure_soak, soak_table
 from benchmarks.store import measure_store, store_table
 from bot.logs import configure_logging
 
 CPU_SCENARIO = "relay-cpu"
 CONTEXT_SCENARIO = "context"
 STORE_SCENARIO = "store"
+LOAD_SCENARIO = "load"
+SOAK_SCENARIO = "soak"  # minutes long: only when asked for
 
 
 async def run_all(
@@ -87,8 +95,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="~4 s replies (smoke run)")
     parser.add_argument(
         "--scenario",
-        choices=[*names, CPU_SCENARIO, CONTEXT_SCENARIO, STORE_SCENARIO],
+        choices=[
+            *names,
+            CPU_SCENARIO,
+            CONTEXT_SCENARIO,
+            STORE_SCENARIO,
+            LOAD_SCENARIO,
+            SOAK_SCENARIO,
+        ],
         help="run only this scenario (both rates)",
+    )
+    parser.add_argument(
+        "--soak-replies",
+        type=int,
+        default=SOAK_REPLIES,
+        metavar="N",
+        help=f"replies in --scenario soak (default {SOAK_REPLIES:,})",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
@@ -116,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario in {None, STORE_SCENARIO}:
         print("measuring the store…", flush=True)
         extra += store_table(measure_store())
+    if args.scenario in {None, LOAD_SCENARIO}:
+        print("running the burst of mentions…", flush=True)
+        gc.collect()
+        extra += load_table(measure_load())
+    if args.scenario == SOAK_SCENARIO:
+        print(f"running the soak ({args.soak_replies:,} replies)…", flush=True)
+        extra += soak_table(measure_soak(args.soak_replies))
     lines = report(results, cpu, warmup, quick=args.quick, extra=extra)
     print()
     print("\n".join(lines))

@@ -54,6 +54,8 @@ class Settings:
     http_streams: int = 4
     guild_id: int | None = None
     channel_writes: int = limits.CHANNEL_WRITES
+    #: Discord's bot-wide limit on REST requests per second (all routes but interactions).
+    global_requests: int = limits.GLOBAL_REQUESTS
     channel_window: float = limits.CHANNEL_WINDOW
     interaction_writes: int = limits.CHANNEL_WRITES
     interaction_window: float = limits.CHANNEL_WINDOW
@@ -148,6 +150,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, discord: bool = True)
         max_text_file_bytes=int(read.number("BOT_MAX_TEXT_FILE_KB", 256.0, 0.0, 10_240.0) * 1024),
         guild_id=read.snowflake("BOT_GUILD_ID"),
         channel_writes=read.integer("BOT_CHANNEL_WRITES", limits.CHANNEL_WRITES, 1, 50),
+        global_requests=read.integer("BOT_GLOBAL_REQUESTS", limits.GLOBAL_REQUESTS, 1, 10_000),
         channel_window=read.number("BOT_CHANNEL_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),
         interaction_writes=read.integer("BOT_INTERACTION_WRITES", limits.CHANNEL_WRITES, 1, 50),
         interaction_window=read.number("BOT_INTERACTION_WINDOW", limits.CHANNEL_WINDOW, 0.5, 60.0),

@@ -10,52 +10,91 @@ Each bucket (one channel, or one interaction token) hands out write slots:
 Waiters are served first come, first served, except that final writes (the
 footer) and then a reply's first text go ahead of progress edits. A reply holds
 at most one waiting slot, so FIFO order is round-robin between the replies that
-share a bucket.
+share a bucket. Final writes and first texts do not wait for the even spacing
+when the window has room: a bucket's idle capacity shows four new replies at
+once instead of one per second, while the window itself is never exceeded.
+
+The sizes start from the configured rate and then follow what the platform says
+(:meth:`Pacer.observe`: the limit, what remains and when the window resets), as
+Discord asks clients to do instead of hard-coding limits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.core.clock import Clock, SystemClock
+from bot.logs import get_logger
+
+log = get_logger(__name__)
 
 #: Priorities, lowest first: the write that ends a reply, a reply's first text, progress.
 FINAL = 0
 FIRST = 1
 PROGRESS = 2
+#: Priorities that may use a bucket's idle capacity instead of waiting for the spacing...
+EAGER = frozenset({FINAL, FIRST})
+#: ... as long as this share of the window stays free after them.
+EAGER_RESERVE = 0.2
 # Extra seconds on top of Discord's window, for request latency jitter.
 DEFAULT_MARGIN = 0.25
 
 
 @dataclass
 class Budget:
-    """The pure arithmetic of one bucket: when may the next write start."""
+    """The pure arithmetic of one bucket: when may the next write start.
+
+    ``even``: space writes ``(window + margin) / limit`` apart (a message bucket); off,
+    a burst may use the whole window (the bot-wide request budget).
+    """
 
     limit: int
     window: float
     margin: float = DEFAULT_MARGIN
+    even: bool = True
     grants: deque[float] = field(default_factory=deque)
+    #: No write before this time (the platform said the window is used up).
+    held_until: float = 0.0
+    #: The longest window the platform reported for a fresh window (0: none seen yet).
+    seen_window: float = 0.0
 
     @property
     def spacing(self) -> float:
         """Seconds between evenly spaced writes."""
         return (self.window + self.margin) / self.limit
 
-    def next_allowed(self, now: float) -> float:
-        """The earliest time (>= ``now``) at which a write may start."""
+    def _prune(self, now: float) -> None:
         span = self.window + self.margin
         while self.grants and self.grants[0] <= now - span:
             self.grants.popleft()
-        at = now
-        if self.grants:
+
+    def next_allowed(self, now: float, *, eager: bool = False) -> float:
+        """The earliest time (>= ``now``) at which a write may start.
+
+        ``eager``: a write that may use idle capacity (no even spacing), within the window.
+        """
+        self._prune(now)
+        at = max(now, self.held_until)
+        # An eager write skips the spacing only while the window keeps a reserve for the
+        # steady edits that follow (a burst would otherwise leave a long silence after it).
+        eager = eager and self.limit - len(self.grants) > math.ceil(self.limit * EAGER_RESERVE)
+        if self.grants and self.even and not eager:
             at = max(at, self.grants[-1] + self.spacing)
         if len(self.grants) >= self.limit:
-            at = max(at, self.grants[-self.limit] + span)
+            at = max(at, self.grants[-self.limit] + self.window + self.margin)
         return at
+
+    def free(self, now: float) -> int:
+        """Writes the window still has room for now."""
+        self._prune(now)
+        if self.held_until > now:
+            return 0
+        return max(0, self.limit - len(self.grants))
 
     def grant(self, now: float) -> None:
         """Record a write starting at ``now``."""
@@ -83,12 +122,12 @@ class Bucket:
         """How many writers are queued."""
         return len(self._waiters)
 
-    def try_acquire(self) -> bool:
+    def try_acquire(self, priority: int = PROGRESS) -> bool:
         """Take a slot at once if one is free and nobody waits for it; never waits."""
         if self._waiters:
             return False
         now = self._clock.now()
-        if self.budget.next_allowed(now) > now:
+        if self.budget.next_allowed(now, eager=priority in EAGER) > now:
             return False
         self.budget.grant(now)
         return True
@@ -111,7 +150,7 @@ class Bucket:
             while True:
                 if self._head() is entry:
                     now = self._clock.now()
-                    at = self.budget.next_allowed(now)
+                    at = self.budget.next_allowed(now, eager=entry.rank() in EAGER)
                     if at <= now:
                         self._waiters.remove(entry)
                         self.budget.grant(now)
@@ -181,23 +220,51 @@ class Pacer:
         self._by_prefix = sorted((by_prefix or {}).items(), key=lambda kv: -len(kv[0]))
         self._margin = margin
         self._buckets: dict[str, Bucket] = {}
+        self._learned: dict[str, Rate] = {}  # by kind of bucket ("channel:"): the latest seen
 
     def rate(self, key: str) -> Rate:
-        """The configured rate for bucket ``key``."""
+        """The rate for a new bucket ``key``: the latest learned for its kind, else configured."""
+        learned = self._learned.get(_kind(key))
+        if learned is not None:
+            return learned
         return next((r for p, r in self._by_prefix if key.startswith(p)), self._default)
+
+    def observe(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
+        """Follow what the platform said about bucket ``key`` after a write.
+
+        ``limit`` becomes the bucket's size. The window is the longest ``reset_after``
+        seen on a fresh window (``remaining == limit - 1``: the write that opened it),
+        and never shorter than any ``reset_after``. ``remaining == 0`` holds the bucket
+        until the reset.
+        """
+        if limit < 1 or reset_after < 0:
+            return
+        now = self._clock.now()
+        budget = self.bucket(key).budget
+        if remaining >= limit - 1:
+            budget.seen_window = max(budget.seen_window, reset_after)
+        window = budget.seen_window or max(budget.window, reset_after)
+        window = math.ceil(window * 100) / 100
+        if (limit, window) != (budget.limit, budget.window):
+            log.info("pacing.learned", bucket=_kind(key), writes=limit, window=window)
+            budget.limit, budget.window = limit, window
+            self._learned[_kind(key)] = Rate(limit, window)
+        if remaining == 0:
+            budget.held_until = max(budget.held_until, now + reset_after)
 
     def bucket(self, key: str) -> Bucket:
         """The bucket for ``key``, created on first use."""
         bucket = self._buckets.get(key)
         if bucket is None:
             rate = self.rate(key)
-            bucket = Bucket(Budget(rate.writes, rate.window, self._margin), self._clock)
+            budget = Budget(rate.writes, rate.window, self._margin)
+            bucket = Bucket(budget, self._clock)
             self._buckets[key] = bucket
         return bucket
 
-    def try_acquire(self, key: str) -> bool:
+    def try_acquire(self, key: str, priority: int = PROGRESS) -> bool:
         """Take a write slot in bucket ``key`` now if one is free; never waits."""
-        return self.bucket(key).try_acquire()
+        return self.bucket(key).try_acquire(priority)
 
     async def acquire(self, key: str, priority: int | Callable[[], int] = PROGRESS) -> float:
         """Wait for a write slot in bucket ``key``; returns seconds waited."""
@@ -209,5 +276,10 @@ class Pacer:
         for key, bucket in list(self._buckets.items()):
             budget = bucket.budget
             stale = not budget.grants or budget.grants[-1] <= now - budget.window - budget.margin
-            if bucket.waiting == 0 and stale:
+            if bucket.waiting == 0 and stale and budget.held_until <= now:
                 del self._buckets[key]
+
+
+def _kind(key: str) -> str:
+    """A bucket key's kind: ``channel:123`` -> ``channel:``."""
+    return key.split(":", 1)[0] + ":"

@@ -25,7 +25,23 @@ class Attachment:
 
 
 class SinkGoneError(Exception):
-    """The reply's page is gone (deleted, or the place it was written in expired)."""
+    """The reply can no longer be written anywhere.
+
+    Its page was deleted, or the channel is gone or closed to the bot; the message
+    names the place and the cause.
+    """
+
+
+class SinkMovedError(Exception):
+    """The current page can no longer be edited, but the reply can go on in new pages.
+
+    The relay finishes the page as it stands with ``note`` (where the rest continues)
+    and writes the rest on new pages.
+    """
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
 
 
 class Sink(Protocol):
@@ -61,6 +77,14 @@ class Sink(Protocol):
 
     def rate_limited(self) -> int:
         """How many of this sink's requests the platform answered with 429 so far."""
+        ...
+
+    def must_seal(self, page: int) -> str | None:
+        """A note when the current page (index ``page``) must be finished now, else ``None``.
+
+        The platform will soon refuse edits to it; the reply continues on new pages,
+        and the note (shown on the finished page) says where.
+        """
         ...
 
     def landed(self) -> float | None:

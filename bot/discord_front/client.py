@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core.replies import ReplyService
 from bot.core.status import Gateway, Traffic
 from bot.discord_front.attachments import AttachmentReader
+from bot.discord_front.budget import RequestBudget
 from bot.discord_front.context import ContextReader
 from bot.discord_front.gate import Gate
 from bot.discord_front.invite import invite_url
@@ -57,7 +58,10 @@ class RelayBot(commands.Bot):
         grace: float | None = None,
         **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
     ) -> None:
-        self.monitor = RateLimitMonitor()
+        self.monitor = RateLimitMonitor(observe=app.pacer.observe)
+        self.budget = RequestBudget(app.settings.global_requests)
+        trace = self.monitor.trace_config()
+        self.budget.attach(trace)
         # A text-only bot: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -67,7 +71,7 @@ class RelayBot(commands.Bot):
             help_command=None,
             # Merged into every send and edit: model text can never ping anyone.
             allowed_mentions=discord.AllowedMentions.none(),
-            http_trace=self.monitor.trace_config(),
+            http_trace=trace,
             **options,
         )
         self.app = app

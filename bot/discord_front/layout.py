@@ -10,6 +10,7 @@ growing reply into messages (see :mod:`bot.discord_front.split`) and draws each.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core import errors
@@ -103,6 +104,10 @@ _CLIPPED_LIVE = "…"
 _CLIPPED_FINAL = f"…\n-# 📎 The whole reply is in the attached {ATTACHMENT_NAME}."
 
 
+#: The last word of a text that does not end in a space (it may be cut in two).
+_WORD_TAIL = re.compile(r"(?<=\s)\S{1,40}$")
+
+
 class MessageLayout:
     """Discord messages: ``limit`` characters each, as Discord counts them.
 
@@ -169,6 +174,29 @@ class MessageLayout:
         if not body.strip() and state.status is None and not state.notes:
             return None  # nothing to show yet: the typing indicator or "thinking" covers it
         return live(body, state.estimated_tokens, state.status, state.notes)
+
+    def cut(
+        self,
+        body: str,
+        state: ReplyState,  # noqa: ARG002 - the Layout protocol's signature
+        note: str,
+    ) -> tuple[str, str]:
+        """A message finished early (its interaction token is expiring).
+
+        Returns the text so far with ``note`` (where the reply continues) under it,
+        and what the next message starts with: an open code block goes on there.
+        """
+        room = self._limit - discord_len(note) - 4
+        if discord_len(body) > room:
+            head, rest = take_chunk(body, room)
+            return final(head, f"-# {note}"), rest
+        # A word cut in two goes whole to the next message.
+        partial = _WORD_TAIL.search(body)
+        tail = partial.group() if partial is not None and partial.start() > 0 else ""
+        head = body[: len(body) - len(tail)]
+        fence = open_fence(head)
+        rest = (fence.opening() if fence is not None else "") + tail
+        return final(head, f"-# {note}"), rest
 
     def attachment(self, body: str, state: ReplyState) -> Attachment | None:
         """The whole reply as a file, when the last allowed message could not hold the rest."""

@@ -12,10 +12,11 @@ import contextlib
 import hashlib
 import re
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from types import SimpleNamespace
+from typing import Protocol
 
 import aiohttp
 
@@ -24,6 +25,8 @@ from bot.logs import get_logger
 
 log = get_logger(__name__)
 
+#: Buckets whose 429s are remembered (a reply reads its own bucket's count while it runs).
+MAX_BUCKETS = 4096
 #: Bucket keys: ``channel:<id>`` for a channel, ``webhook:<hash>`` for an interaction token.
 CHANNEL_PREFIX = "channel:"
 INTERACTION_PREFIX = "webhook:"
@@ -86,12 +89,36 @@ def request_kind(method: str, path: str) -> str:
     return "other"
 
 
-class RateLimitMonitor:
-    """Request and 429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session."""
+class Observe(Protocol):
+    """Where a bucket's limits, as Discord states them, go (:meth:`Pacer.observe`)."""
 
-    def __init__(self) -> None:
+    def __call__(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
+        """Take the limits Discord stated for bucket ``key``."""
+
+
+def _limits(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
+    try:
+        return (
+            int(headers["X-RateLimit-Limit"]),
+            int(headers["X-RateLimit-Remaining"]),
+            float(headers["X-RateLimit-Reset-After"]),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+class RateLimitMonitor:
+    """Request and 429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session.
+
+    With ``observe``, the rate-limit headers of every write are passed on, so the
+    pacer follows the limits Discord states for each bucket.
+    """
+
+    def __init__(self, observe: Observe | None = None) -> None:
+        self._observe = observe
         self.total = 0
-        self._by_key: Counter[str] = Counter()
+        # 429s per bucket, for the replies in flight: bounded, the oldest buckets forgotten.
+        self._by_key: OrderedDict[str, int] = OrderedDict()
         self._by_scope: Counter[str] = Counter()
         self._requests: Counter[tuple[str, str]] = Counter()
 
@@ -104,8 +131,8 @@ class RateLimitMonitor:
         self._requests[request_kind(method, path), str(status)] += 1
 
     def count(self, key: str) -> int:
-        """429s seen so far for ``key``."""
-        return self._by_key[key]
+        """429s seen so far for ``key`` (recent buckets only)."""
+        return self._by_key.get(key, 0)
 
     def record(self, path: str, scope: str = "unknown") -> None:
         """Count one 429 for the bucket of ``path``; ``scope`` as Discord named it."""
@@ -113,8 +140,19 @@ class RateLimitMonitor:
         self._by_scope[scope] += 1
         key = key_for_path(path)
         if key is not None:
-            self._by_key[key] += 1
+            self._by_key[key] = self._by_key.pop(key, 0) + 1
+            while len(self._by_key) > MAX_BUCKETS:
+                self._by_key.popitem(last=False)
         log.warning("discord.rate_limited", bucket=key or "other", total=self.total)
+
+    def _learn(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        if self._observe is None or request_kind(method, path) not in {"send", "edit"}:
+            return
+        key = key_for_path(path)
+        stated = _limits(headers)
+        if key is not None and stated is not None:
+            limit, remaining, reset_after = stated
+            self._observe(key, limit=limit, remaining=remaining, reset_after=reset_after)
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """A trace config to pass to the discord.py client as ``http_trace``."""
@@ -129,6 +167,7 @@ class RateLimitMonitor:
             if box is not None and 200 <= status < 300:
                 box.append(time.monotonic())
             self.answered(params.method, params.url.path, status)
+            self._learn(params.method, params.url.path, params.response.headers)
             if status == 429:
                 scope = params.response.headers.get("X-RateLimit-Scope", "unknown")
                 self.record(params.url.path, scope if scope.isalpha() else "unknown")

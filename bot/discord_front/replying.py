@@ -23,10 +23,12 @@ from bot.core.request import Options, RequestRejectedError
 from bot.discord_front import stop
 from bot.discord_front.addressing import Trigger
 from bot.discord_front.context import STARTER_QUOTE, Context
+from bot.discord_front.handover import ChatSink
 from bot.discord_front.layout import MessageLayout
 from bot.discord_front.parse import display_name
 from bot.discord_front.places import place
-from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, Controls, InteractionSink
+from bot.discord_front.sinks import NO_MENTIONS, ChannelSink, Controls
+from bot.discord_front.typing_indicator import Typing
 from bot.logs import get_logger
 
 if TYPE_CHECKING:
@@ -121,11 +123,18 @@ class DiscordReplies:
             self._bot.gate.release(message.author.id)
 
     async def _answer(self, message: discord.Message, trigger: Trigger) -> None:
-        channel = message.channel
+        # Typing from before reading the context (which may take a moment) until the first
+        # text lands, renewed through a long wait for the model.
+        typing = Typing(message.channel, self._bot.budget)
         try:
-            await channel.typing()  # before reading the context, which may take a moment
-        except discord.HTTPException:
-            log.debug("typing.failed")
+            await self._answer_typing(message, trigger, typing)
+        finally:
+            typing.stop()
+
+    async def _answer_typing(
+        self, message: discord.Message, trigger: Trigger, typing: Typing
+    ) -> None:
+        channel = message.channel
         context = await self._context(message, trigger)
         newest = context.turns[-1]
         if not (newest.text or newest.images or newest.files or context.notes):
@@ -138,13 +147,18 @@ class DiscordReplies:
         reply_id = new_reply_id()
         tracker = self._bot.tracker
         tracker.started(reply_id, channel.id, question_id=message.id)
+
+        def created(message_id: int) -> None:
+            typing.stop()  # the text is showing now
+            tracker.message(reply_id, message_id)
+
         sink = ChannelSink(
             channel,
             channel_id=channel.id,
             source=message,
             monitor=self._bot.monitor,
             controls=self._controls(reply_id),
-            on_message=lambda mid: tracker.message(reply_id, mid),
+            on_message=created,
         )
         await self._run(reply_id, request, sink, origin, context.notes)
 
@@ -212,9 +226,9 @@ class DiscordReplies:
                 prompt=prompt,
                 token=interaction.token,
             )
-            sink = InteractionSink(
+            sink = ChatSink(
                 interaction,
-                ephemeral=private,
+                private=private,
                 monitor=self._bot.monitor,
                 controls=self._controls(reply_id),
                 on_message=lambda mid: tracker.message(reply_id, mid),

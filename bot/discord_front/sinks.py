@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 
 import discord
 
+from bot.core.pacing import FINAL, FIRST, PROGRESS
 from bot.core.reply import Attachment, SinkGoneError
 from bot.discord_front import limits
+from bot.discord_front.budget import priority
 from bot.discord_front.monitor import RateLimitMonitor, channel_key, landings, token_key
 from bot.logs import get_logger
 
@@ -37,18 +39,32 @@ _GONE_CODES = {
     limits.UNKNOWN_WEBHOOK,
     limits.UNKNOWN_INTERACTION,
     limits.INVALID_WEBHOOK_TOKEN,
+    limits.UNKNOWN_CHANNEL,
+    limits.MISSING_ACCESS,
+    limits.MISSING_PERMISSIONS,
 }
+# Errors meaning an interaction token is no longer accepted (expired, or revoked early).
+_TOKEN_CODES = {limits.INVALID_WEBHOOK_TOKEN, limits.UNKNOWN_WEBHOOK}
 Controls = Callable[[], discord.ui.View]
 
 
-async def _guard(call: Awaitable[T]) -> T:
+class TokenExpiredError(Exception):
+    """Discord no longer accepts the interaction's token: its messages cannot be edited."""
+
+
+async def _guard(call: Awaitable[T], where: str, *, token: bool = False) -> T:
+    """Await a write; map "cannot write there" to :class:`SinkGoneError` naming ``where``.
+
+    ``token``: the write uses an interaction token, whose expiry raises
+    :class:`TokenExpiredError` instead (the reply can go on elsewhere).
+    """
     try:
         return await call
-    except discord.NotFound as exc:
-        raise SinkGoneError(str(exc)) from exc
     except discord.HTTPException as exc:
-        if exc.code in _GONE_CODES:
-            raise SinkGoneError(str(exc)) from exc
+        if token and (exc.code in _TOKEN_CODES or exc.status == 401):
+            raise TokenExpiredError(f"{where}: {exc}") from exc
+        if exc.status in {403, 404} or exc.code in _GONE_CODES:
+            raise SinkGoneError(f"cannot write in {where}: {exc}") from exc
         raise
 
 
@@ -85,7 +101,8 @@ class PressResponder:
         await _guard(
             interaction.response.edit_message(
                 content=content, view=view, allowed_mentions=NO_MENTIONS
-            )
+            ),
+            f"channel {interaction.channel_id}",
         )
         return True
 
@@ -127,23 +144,27 @@ class _DiscordSink:
 
     def rate_limited(self) -> int:
         """429s on this sink's bucket since it was made."""
-        return self._monitor.count(self._bucket) - self._before if self._monitor else 0
+        return max(0, self._monitor.count(self._bucket) - self._before) if self._monitor else 0
 
     def landed(self) -> float | None:
         """When Discord accepted the last write (see :func:`landings`)."""
         return self._landed
 
+    def must_seal(self, page: int) -> str | None:  # noqa: ARG002 - the Sink protocol's signature
+        """Channel messages stay editable."""
+        return None
+
     async def send(self, content: str, *, live: bool, attachment: Attachment | None = None) -> None:
-        """Create the next page."""
-        with landings() as answered:
+        """Create the next page (it waits in the bot-wide budget as a first text)."""
+        with landings() as answered, priority(FIRST):
             await self._send(content, live=live, attachment=attachment)
         self._landed = answered[-1] if answered else None
 
     async def edit(
         self, index: int, content: str, *, live: bool, attachment: Attachment | None = None
     ) -> None:
-        """Replace page ``index``."""
-        with landings() as answered:
+        """Replace page ``index`` (a final write goes ahead of progress in the budget)."""
+        with landings() as answered, priority(PROGRESS if live else FINAL):
             await self._edit(index, content, live=live, attachment=attachment)
         self._landed = answered[-1] if answered else None
 
@@ -197,6 +218,8 @@ class ChannelSink(_DiscordSink):
         on_message: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(channel_key(channel_id), monitor, controls, on_message)
+        self.channel_id = channel_id
+        self._where = f"channel {channel_id}"
         self._source = source
         self._channel = channel
         self._messages: list[discord.Message] = []
@@ -215,7 +238,10 @@ class ChannelSink(_DiscordSink):
         if previous is not None:
             extra["reference"] = previous.to_reference(fail_if_not_exists=False)
         message = await _guard(
-            self._channel.send(content, allowed_mentions=NO_MENTIONS, mention_author=False, **extra)
+            self._channel.send(
+                content, allowed_mentions=NO_MENTIONS, mention_author=False, **extra
+            ),
+            self._where,
         )
         self._messages.append(message)
         self._created(message.id)
@@ -231,7 +257,9 @@ class ChannelSink(_DiscordSink):
         pressed = self.responder.waiting_for(message.id)
         if pressed and await self.responder.answer(content, self._view(live)):
             return
-        await _guard(message.edit(content=content, allowed_mentions=NO_MENTIONS, **view))
+        await _guard(
+            message.edit(content=content, allowed_mentions=NO_MENTIONS, **view), self._where
+        )
 
 
 class InteractionSink(_DiscordSink):
@@ -250,6 +278,7 @@ class InteractionSink(_DiscordSink):
         on_message: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(token_key(interaction.token), monitor, controls, on_message)
+        self._where = f"the /chat reply in channel {interaction.channel_id}"
         self._interaction = interaction
         self._ephemeral = ephemeral
         self._followups: list[discord.WebhookMessage] = []
@@ -259,6 +288,20 @@ class InteractionSink(_DiscordSink):
     def existing(self) -> int:
         """The deferred original response already exists."""
         return 1
+
+    @property
+    def count(self) -> int:
+        """Pages (messages) the reply has in the interaction."""
+        return len(self._ids)
+
+    @property
+    def original_id(self) -> int:
+        """The original response's message id (0 until its first edit)."""
+        return self._ids[0]
+
+    def message_id(self, index: int) -> int:
+        """The message id of page ``index`` (0 if unknown)."""
+        return self._ids[index] if index < len(self._ids) else 0
 
     async def _send(self, content: str, *, live: bool, attachment: Attachment | None) -> None:
         """Continue the reply in a followup message."""
@@ -271,7 +314,9 @@ class InteractionSink(_DiscordSink):
                 allowed_mentions=NO_MENTIONS,
                 view=view,
                 file=_file(attachment) if attachment else discord.utils.MISSING,
-            )
+            ),
+            self._where,
+            token=True,
         )
         self._followups.append(message)
         self._created(message.id)
@@ -288,12 +333,18 @@ class InteractionSink(_DiscordSink):
             return
         if index > 0:
             followup = self._followups[index - 1]
-            await _guard(followup.edit(content=content, allowed_mentions=NO_MENTIONS, **view))
+            await _guard(
+                followup.edit(content=content, allowed_mentions=NO_MENTIONS, **view),
+                self._where,
+                token=True,
+            )
             return
         original = await _guard(
             self._interaction.edit_original_response(
                 content=content, allowed_mentions=NO_MENTIONS, **view
-            )
+            ),
+            self._where,
+            token=True,
         )
         if self._ids[0] == 0:
             self._ids[0] = original.id

@@ -27,6 +27,8 @@ class RecordingSink:
         self.log: list[tuple[float, str, int, str]] = []
         self.fail = fail
         self.gone = False
+        self.seal_note: str | None = None  # must_seal()'s next answer
+        self.sealed_at: int | None = None  # the page must_seal() finished
 
     @property
     def writes(self) -> int:
@@ -37,6 +39,11 @@ class RecordingSink:
 
     def landed(self) -> float | None:
         return None
+
+    def must_seal(self, page: int) -> str | None:
+        note, self.seal_note = self.seal_note, None  # once, as a real sink says it
+        self.sealed_at = page if note else self.sealed_at
+        return note
 
     async def send(self, content: str, *, live: bool = False, attachment=None) -> None:
         await self._check(content)

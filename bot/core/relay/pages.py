@@ -39,6 +39,14 @@ class Layout(Protocol):
         """A file for the final write of the last page, when its text did not fit."""
         ...
 
+    def cut(self, body: str, state: ReplyState, note: str) -> tuple[str, str]:
+        """Finish a page early.
+
+        Returns its final content, ending with ``note``, and the text the next page
+        starts with (e.g. a code fence to reopen).
+        """
+        ...
+
 
 @dataclass(frozen=True)
 class Write:
@@ -112,6 +120,34 @@ class Pages:
             return None
         attachment = self._layout.attachment(self._body, state) if state.done else None
         return Write(index, current, not state.done, attachment)
+
+    @property
+    def current_index(self) -> int:
+        """The index of the page still growing."""
+        return len(self._sealed)
+
+    def is_current(self, index: int) -> bool:
+        """Whether page ``index`` is the one still growing."""
+        return index == len(self._sealed)
+
+    def cut(self, state: ReplyState, note: str, *, shown_only: bool = False) -> None:
+        """Finish the current page with ``note``; the text goes on in the next page.
+
+        ``shown_only``: the page can no longer be written, so it is finished as it was
+        last shown and everything after that goes to the next page (nothing is lost).
+        """
+        body = self._body + state.take_text()
+        rest = ""
+        if shown_only:
+            body, rest = body[: self._shown], body[self._shown :]
+        content, carry = self._layout.cut(body, state, note)
+        carry += rest
+        previous = self._sealed_upto[-1] if self._sealed_upto else 0
+        self._sealed_upto.append(max(previous, state.taken_chars - len(carry)))
+        self._sealed.append(content)
+        self._body = carry
+        self._shown = 0
+        self._rendered = len(carry)
 
     def is_new(self, index: int) -> bool:
         """Whether writing page ``index`` creates it (rather than editing it)."""

@@ -37,6 +37,15 @@ class PlainLayout:
         """Never a file."""
         return None
 
+    def cut(
+        self,
+        body: str,
+        state: ReplyState,  # noqa: ARG002 - the Layout protocol's signature
+        note: str,  # noqa: ARG002
+    ) -> tuple[str, str]:
+        """Never needed (one page), but harmless: the text as it stands."""
+        return body, ""
+
 
 class TextSink:
     """A sink for :class:`PlainLayout` outputs: every write hands over the text so far.
@@ -85,4 +94,8 @@ class TextSink:
 
     def landed(self) -> float | None:
         """A local write is visible when it returns."""
+        return None
+
+    def must_seal(self, page: int) -> str | None:  # noqa: ARG002 - the Sink protocol's signature
+        """A local output never expires."""
         return None

@@ -22,7 +22,7 @@ from bot.core.events import StreamEvent
 from bot.core.pacing import FINAL, FIRST, PROGRESS, Pacer
 from bot.core.relay.pages import Layout, Pages, Write
 from bot.core.relay.state import ReplyState
-from bot.core.reply import Ending, Outcome, Sink, SinkGoneError
+from bot.core.reply import Ending, Outcome, Sink, SinkGoneError, SinkMovedError
 from bot.logs import get_logger
 
 log = get_logger("bot.core.relay")
@@ -147,6 +147,9 @@ class Relay:
         while not self._gone:
             await self._dirty.wait()
             self._dirty.clear()
+            note = None if state.done else self._sink.must_seal(pages.current_index)
+            if note is not None:  # the page will soon be closed to edits: finish it now
+                pages.cut(state, note)
             if pages.next_write(state) is None:
                 if state.done:
                     self._final_written = True
@@ -162,9 +165,14 @@ class Relay:
             try:
                 await self._write(target)
                 failures = 0
-            except SinkGoneError:
+            except SinkMovedError as exc:  # this page is closed to edits: go on in new ones
+                if pages.is_current(target.index):
+                    pages.cut(state, exc.note, shown_only=True)
+            except SinkGoneError as exc:
+                # Nowhere to write: stop now, which also closes the model stream.
+                log.warning("reply.unwritable", bucket=self._sink.bucket, cause=str(exc)[:300])
                 self._gone = True
-                self.stop("stopped")
+                self.stop("stopped", str(exc)[:300])
                 return
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then given up
                 failures += 1
@@ -176,7 +184,8 @@ class Relay:
                     attempt=failures,
                 )
                 if failures >= MAX_WRITE_FAILURES:
-                    log.error("relay.gave_up", writes=self._writes)
+                    log.error("relay.gave_up", writes=self._writes, bucket=self._sink.bucket)
+                    self.stop("interrupted", "The reply could not be written.")
                     return
             self._dirty.set()
 
@@ -184,7 +193,7 @@ class Relay:
         """Wait for a write slot; False when an unpaced write became possible meanwhile."""
         if target is not None and self._sink.unpaced(target.index):
             return True
-        if self._pacer.try_acquire(self._sink.bucket):
+        if self._pacer.try_acquire(self._sink.bucket, self._priority()):
             return True  # the bucket is idle: no waiting, no tasks
         self._unpaced.clear()
         # The priority is read when the slot is granted: a reply whose stream

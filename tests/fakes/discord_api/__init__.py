@@ -68,6 +68,8 @@ Helpers (all async unless marked sync; the ``inject_*`` ones need a connected cl
   user_id, component_type) -> token``: INTERACTION_CREATE.
 - ``add_message(channel, content, *, author_id, embeds)`` (sync): store without events.
 - ``fail_next(method, path_regex, *, status, json, retry_after, count)`` (sync),
+  ``limit_global(per_second)`` (sync; attributes ``write_limit``/``write_window``,
+  ``webhook_limit``/``webhook_window`` and ``token_lifetime`` apply to new buckets/tokens),
   ``close_gateway(code, *, refuse)`` (``gateway_open``),
   ``wait_for(predicate, timeout, *, poll)``, ``notify()``.
 - Records: ``calls``, ``writes(channel)``, ``messages``, ``channel_messages(channel)``,

@@ -103,6 +103,11 @@ class RateLimits(DiscordState):
             _Failure(method.upper(), re.compile(path_regex), status, json, retry_after, count)
         )
 
+    def limit_global(self, per_second: int) -> None:
+        """Set the bot-wide limit (requests per second, interaction routes exempt)."""
+        self.global_limit = per_second
+        self._global = _Window(per_second, 1.0)
+
     def _take_failure(self, method: str, path: str) -> _Failure | None:
         for failure in self._failures:
             if failure.method in {"*", method} and failure.pattern.search(path):

@@ -1,0 +1,95 @@
+"""Discord's bot-wide request limit (50 requests per second), shared by every REST call.
+
+Per-route buckets are paced by the core's :class:`~bot.core.pacing.Pacer`; on top of
+them Discord counts every request of the bot against one global limit. This budget
+gates each request in an aiohttp trace (so sends, edits, typing, reactions, thread
+creation and history fetches all count, and a retry counts again), in the order of
+the priority the caller set: a reply's final write, then first texts and reads, then
+progress edits. Typing indicators never wait: they are sent only while the budget has
+room to spare. Interaction endpoints (callbacks, and webhooks with an interaction
+token) are outside the global limit on Discord, and here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+from types import SimpleNamespace
+
+import aiohttp
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.pacing import FIRST, Bucket, Budget
+from bot.discord_front.limits import GLOBAL_REQUESTS
+from bot.logs import get_logger
+
+log = get_logger(__name__)
+
+#: A window a little longer than Discord's second, for jitter between here and Discord.
+WINDOW, MARGIN = 1.0, 0.2
+#: Typing is sent only while at least this share of the budget is free.
+SPARE_FOR_TYPING = 0.5
+_API = re.compile(r"/api/v\d+/")
+_EXEMPT = re.compile(r"/api/v\d+/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+)")
+
+_PRIORITY: ContextVar[int] = ContextVar("relaybot_request_priority", default=FIRST)
+_PREPAID: ContextVar[bool] = ContextVar("relaybot_request_prepaid", default=False)
+
+
+def counted(path: str) -> bool:
+    """Whether a request to ``path`` counts against the global limit."""
+    return bool(_API.search(path)) and not _EXEMPT.search(path)
+
+
+@contextlib.contextmanager
+def priority(level: int) -> Iterator[None]:
+    """Requests made inside the block (in this task) wait in the budget at ``level``."""
+    token = _PRIORITY.set(level)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+class RequestBudget:
+    """The bot-wide budget, applied to discord.py's HTTP session through a trace."""
+
+    def __init__(self, per_second: int = GLOBAL_REQUESTS, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._bucket = Bucket(Budget(per_second, WINDOW, MARGIN, even=False), self._clock)
+        self.waited = 0.0  # seconds requests spent waiting, in total (diagnostics)
+        self.skipped_typing = 0
+
+    @contextlib.contextmanager
+    def spare(self) -> Iterator[bool]:
+        """Whether there is room to spare (then a slot is taken for the request made inside)."""
+        budget = self._bucket.budget
+        room = budget.free(self._clock.now()) >= budget.limit * SPARE_FOR_TYPING
+        if not room or not self._bucket.try_acquire(FIRST):
+            self.skipped_typing += 1
+            yield False
+            return
+        token = _PREPAID.set(True)
+        try:
+            yield True
+        finally:
+            _PREPAID.reset(token)
+
+    def attach(self, trace: aiohttp.TraceConfig) -> None:
+        """Gate every request of the session that ``trace`` is installed on."""
+
+        async def on_request_start(
+            _session: aiohttp.ClientSession,
+            _context: SimpleNamespace,
+            params: aiohttp.TraceRequestStartParams,
+        ) -> None:
+            if not counted(params.url.path):
+                return
+            if _PREPAID.get():
+                _PREPAID.set(False)  # one request per prepaid slot; a retry waits its turn
+                return
+            self.waited += await self._bucket.acquire(_PRIORITY.get())
+
+        trace.on_request_start.append(on_request_start)
