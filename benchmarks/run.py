@@ -7,6 +7,7 @@
     uv run python -m benchmarks.run --scenario context     # only reading a reply chain
     uv run python -m benchmarks.run --scenario store       # only the store's cost per reply
     uv run python -m benchmarks.run --scenario load        # only the burst of 100 mentions
+                                                   # (the bot in its own process)
     uv run python -m benchmarks.run --scenario soak        # 5,000 replies, the bot's memory
                                                    # (minutes; never part of the full run)
     uv run python -m benchmarks.run --scenario 1-stream --http   # with the HTTP server on,
@@ -15,7 +16,8 @@
 The bot is the real one (``bot.discord_front.client.RelayBot``: discord.py, AsyncOpenAI,
 the pacer, the relay), run in this process against ``tests.fakes.discord_api.FakeDiscord``
 (5 writes per 5 s per channel, sliding window) and ``tests.fakes.responses_api.FakeResponses``,
-both on 127.0.0.1. See docs/performance.md for what each number means.
+both on 127.0.0.1. The burst (``load``) and the soak run the bot in its own process
+instead (``benchmarks.process``). See docs/performance.md for what each number means.
 """
 
 from __future__ import annotations

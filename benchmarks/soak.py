@@ -3,9 +3,10 @@
 The fakes keep every call and message they saw, so they cannot share a process with the
 bot whose memory is measured: they run here and the bot runs as ``python -m
 tests.fakes.launch`` (the production entry point pointed at the fakes), configured only
-through its environment. Replies are short and Discord's limits are lifted on both sides
-(the fake's buckets and the bot's budgets) so thousands fit in minutes; a fixed number
-of replies is kept in flight, a new mention injected as each reply's final write lands.
+through its environment (``benchmarks.process``). Replies are short and Discord's limits
+are lifted on both sides (the fake's buckets and the bot's budgets) so thousands fit in
+minutes; a fixed number of replies is kept in flight, a new mention injected as each
+reply's final write lands.
 The bot's VmRSS and CPU time are read from ``/proc/<pid>`` at fixed reply counts.
 """
 
@@ -13,24 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
-import os
-import signal
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from benchmarks.load import rss_mib
-from benchmarks.replies import FOOTER, LIVE_INDICATOR, MODEL, WORD, reply_text
+from benchmarks.process import (
+    NOTES,
+    BotProcess,
+    Finished,
+    bot_process,
+    cpu_seconds,
+    final,
+    rss_mib,
+)
+from benchmarks.replies import MODEL, WORD, reply_text
 from benchmarks.scenarios import question
-from bot import health
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import ROOT, clean_env
 
 REPLIES = 5_000
 DELTAS = 20
@@ -94,45 +95,10 @@ class SoakResult:
         return start, end, (end.rss - start.rss) / start.rss * 100
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from ``/proc/<pid>/stat``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def checkpoints_for(target: int) -> list[int]:
     """Reply counts at which the bot is sampled: after the warm-up, every EVERY, the last."""
     marks = {min(WARMUP, target), target, *range(EVERY, target, EVERY)}
     return sorted(marks)
-
-
-class Finished:
-    """Replies whose final write landed, found by scanning only the fake's new calls."""
-
-    def __init__(self, fake: FakeDiscord) -> None:
-        self.fake = fake
-        self.cursor = 0
-        self.at: dict[int, float] = {}  # reply -> when its final write landed
-
-    def scan(self) -> int:
-        """Look at the calls since the last scan; return how many replies are finished."""
-        calls = self.fake.calls
-        while self.cursor < len(calls):
-            call = calls[self.cursor]
-            self.cursor += 1
-            if not (call.write and 200 <= call.status < 300 and call.message_id is not None):
-                continue
-            message = self.fake.messages.get(call.message_id)
-            if message is None or not final(message.content):
-                continue
-            for reply in {int(r) for r, _ in WORD.findall(message.content)}:
-                self.at.setdefault(reply, call.t)
-        return len(self.at)
-
-
-def final(content: str) -> bool:
-    """A reply's last message: the footer on its last line and no live indicator."""
-    return FOOTER in content.rsplit("\n", 1)[-1] and LIVE_INDICATOR not in content
 
 
 def wrong_replies(fake: FakeDiscord, replies: set[int], deltas: int) -> int:
@@ -147,71 +113,16 @@ def wrong_replies(fake: FakeDiscord, replies: set[int], deltas: int) -> int:
     return sum(words.get(r) != expected or not final(last.get(r, "")) for r in replies)
 
 
-def bot_env(discord_fake: FakeDiscord, model_fake: FakeResponses, data_dir: str) -> dict[str, str]:
-    """The bot's whole configuration: the fakes' addresses and Discord's limits lifted."""
-    return clean_env(
-        DISCORD_TOKEN=discord_fake.token,
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=model_fake.base_url,
-        FAKE_DISCORD_API=discord_fake.base_url,
-        FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
-        BOT_DATA_DIR=data_dir,
-        BOT_LOG_FORMAT="json",
-        BOT_LOG_LEVEL="WARNING",
-        BOT_MODEL=MODEL,
-        BOT_MODELS=MODEL,  # an allow-list: the bot need not ask the model server for one
-        BOT_CHANNEL_WRITES=str(CHANNEL_WRITES),
-        BOT_CHANNEL_WINDOW=str(CHANNEL_WINDOW),
-        BOT_GLOBAL_REQUESTS=str(GLOBAL_REQUESTS),
-        # Few people ask many questions: lift the per-user limits (100,000 is the maximum).
-        BOT_USER_CONCURRENCY="50",
-        BOT_USER_REQUESTS="100000",
-        BOT_SHUTDOWN_GRACE="2",
-        PYTHONPATH=str(ROOT),
-    )
-
-
-def read_log(path: Path) -> tuple[int, int, list[str]]:
-    """From the bot's JSON log: 429 records, warning/error records, and the first few."""
-    rate_limited, warnings, notes = 0, 0, []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            notes.append(line[:200])
-            continue
-        if not isinstance(record, dict):
-            continue
-        rate_limited += record.get("event") == "discord.rate_limited"
-        if str(record.get("level", record.get("log_level", ""))).lower() in {
-            "warning",
-            "error",
-            "critical",
-        }:
-            warnings += 1
-            notes.append(f"{record.get('logger', '')}: {str(record.get('event'))[:160]}")
-    return rate_limited, warnings, notes[:8]
-
-
-def ready(heartbeat: Path) -> bool:
-    """Whether the bot has written its heartbeat (one stat, cheap enough for the loop)."""
-    return heartbeat.exists()
-
-
 def sample(pid: int, mark: int, replies: int, started: float) -> Checkpoint:
     """The bot's memory and CPU time now."""
     return Checkpoint(mark, replies, time.monotonic() - started, rss_mib(pid), cpu_seconds(pid))
 
 
 async def drive(
-    discord_fake: FakeDiscord,
-    proc: asyncio.subprocess.Process,
-    heartbeat: Path,
-    target: int,
-    deltas: int,
-    result: SoakResult,
+    discord_fake: FakeDiscord, bot: BotProcess, target: int, deltas: int, result: SoakResult
 ) -> dict[int, float]:
     """Keep IN_FLIGHT mentions unanswered until ``target`` replies finished; sample the bot."""
+    proc = bot.proc
     finished = Finished(discord_fake)
     injected_at: dict[int, float] = {}
 
@@ -228,8 +139,7 @@ async def drive(
     # for it forever: wait for the heartbeat, which the bot writes only once ready.
     try:
         async with asyncio.timeout(START):
-            while not ready(heartbeat) and proc.returncode is None:  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
+            await bot.wait_ready(START)
             if proc.returncode is None:
                 await mention(0)
                 await discord_fake.wait_for(lambda _: progressed(0), timeout=START, poll=0.5)
@@ -274,17 +184,6 @@ async def drive(
     return finished.at
 
 
-async def stop(proc: asyncio.subprocess.Process) -> int | None:
-    """SIGTERM, as an operator stops it; SIGKILL if it does not exit."""
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-    try:
-        return await asyncio.wait_for(proc.wait(), 30)
-    except TimeoutError:
-        proc.kill()
-        return await proc.wait()
-
-
 async def run_soak(target: int = REPLIES, deltas: int = DELTAS) -> SoakResult:
     """Start the fakes here and the bot in its own process; drive ``target`` replies."""
     result = SoakResult(target, 0, 0, math.nan, [], None, 0, 0, [], 0, 0, 0, 0, None)
@@ -302,38 +201,25 @@ async def run_soak(target: int = REPLIES, deltas: int = DELTAS) -> SoakResult:
         return Script(text=reply_text(reply, deltas), rate=RATE)
 
     model_fake.route(script)
-    with tempfile.TemporaryDirectory(prefix="relaybot-soak-") as directory:
-        log_path = Path(directory) / "bot.log"
-        async with discord_fake, model_fake:
-            data_dir = str(Path(directory) / "data")
-            with log_path.open("wb") as log:
-                proc = await spawn(bot_env(discord_fake, model_fake, data_dir), directory, log)
-                try:
-                    heartbeat = health.heartbeat_path(data_dir)
-                    await drive(discord_fake, proc, heartbeat, target, deltas, result)
-                finally:
-                    result.exit_code = await stop(proc)
-        result.fake_429 = discord_fake.count_429
-        result.fake_429_global = discord_fake.count_429_global
-        result.bot_429, result.log_warnings, notes = read_log(log_path)
-        result.notes += notes
+    # Discord's limits lifted in the bot's settings too.
+    lifted = {
+        "BOT_CHANNEL_WRITES": str(CHANNEL_WRITES),
+        "BOT_CHANNEL_WINDOW": str(CHANNEL_WINDOW),
+        "BOT_GLOBAL_REQUESTS": str(GLOBAL_REQUESTS),
+    }
+    async with (
+        discord_fake,
+        model_fake,
+        bot_process(discord_fake, model_fake, "relaybot-soak-", **lifted) as bot,
+    ):
+        await drive(discord_fake, bot, target, deltas, result)
+    result.exit_code = bot.exit_code
+    result.fake_429 = discord_fake.count_429
+    result.fake_429_global = discord_fake.count_429_global
+    log = bot.log()
+    result.bot_429, result.log_warnings = len(log.rate_limited), len(log.warnings)
+    result.notes += log.notes[:NOTES]
     return result
-
-
-async def spawn(env: dict[str, str], cwd: str, log: IO[bytes]) -> asyncio.subprocess.Process:
-    """``python -m tests.fakes.launch``, its output to ``log`` so no pipe ever fills.
-
-    The working directory is a fresh one: the bot reads a ``.env`` from it and above.
-    """
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.fakes.launch",
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=asyncio.subprocess.STDOUT,
-    )
 
 
 def measure_soak(target: int = REPLIES, deltas: int = DELTAS) -> SoakResult:

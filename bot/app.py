@@ -95,6 +95,7 @@ class App:
                 INTERACTION_PREFIX: Rate(settings.interaction_writes, settings.interaction_window),
                 LOCAL_PREFIX: LOCAL_RATE,
             },
+            serial=True,
             clock=clock,
         )
         bus = ReplyBus()

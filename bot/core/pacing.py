@@ -43,6 +43,11 @@ EAGER = frozenset({FINAL, FIRST})
 EAGER_RESERVE = 0.2
 # Extra seconds on top of Discord's window, for request latency jitter.
 DEFAULT_MARGIN = 0.25
+# Seconds between looks at a budget whose every slot waits for an answer.
+PENDING_POLL = 0.05
+#: A serial bucket's write that was never released frees the bucket after this long
+#: (a writer cancelled between its grant and its write must not block the bucket).
+SERIAL_LEASE = 15.0
 
 
 @dataclass
@@ -57,7 +62,16 @@ class Budget:
     window: float
     margin: float = DEFAULT_MARGIN
     even: bool = True
+    #: Count each write in the window from when it was answered (:meth:`answered`), not
+    #: granted: the platform saw it somewhere in between, however late it really left.
+    until_answered: bool = False
     grants: deque[float] = field(default_factory=deque)
+    #: Writes granted and not answered yet (with ``until_answered``).
+    pending: int = 0
+    #: One write at a time: the next waits until the last was answered (:meth:`release`).
+    serial: bool = False
+    #: When the serial bucket's outstanding write was granted (None: none is out).
+    out_since: float | None = None
     #: No write before this time (the platform said the window is used up).
     held_until: float = 0.0
     #: The longest window the platform reported for a fresh window (0: none seen yet).
@@ -79,14 +93,23 @@ class Budget:
         ``eager``: a write that may use idle capacity (no even spacing), within the window.
         """
         self._prune(now)
+        if self.out_since is not None and now < self.out_since + SERIAL_LEASE:
+            # The bucket's write is still out: its release wakes the queue.
+            return self.out_since + SERIAL_LEASE
         at = max(now, self.held_until)
         # An eager write skips the spacing only while the window keeps a reserve for the
         # steady edits that follow (a burst would otherwise leave a long silence after it).
         eager = eager and self.limit - len(self.grants) > math.ceil(self.limit * EAGER_RESERVE)
         if self.grants and self.even and not eager:
             at = max(at, self.grants[-1] + self.spacing)
-        if len(self.grants) >= self.limit:
-            at = max(at, self.grants[-self.limit] + self.window + self.margin)
+        used = len(self.grants) + self.pending
+        if used >= self.limit:
+            # The oldest answered writes must leave the window; while every slot is still
+            # waiting for its answer, look again shortly (an answer also wakes the queue).
+            leaving = used - self.limit + 1
+            if leaving > len(self.grants):
+                return max(at, now + PENDING_POLL)
+            at = max(at, self.grants[leaving - 1] + self.window + self.margin)
         return at
 
     def free(self, now: float) -> int:
@@ -94,11 +117,34 @@ class Budget:
         self._prune(now)
         if self.held_until > now:
             return 0
-        return max(0, self.limit - len(self.grants))
+        return max(0, self.limit - len(self.grants) - self.pending)
 
     def grant(self, now: float) -> None:
         """Record a write starting at ``now``."""
-        self.grants.append(now)
+        if self.until_answered:
+            self.pending += 1
+        else:
+            self.grants.append(now)
+            if self.serial:
+                self.out_since = now
+
+    def answered(self, now: float) -> None:
+        """A write granted with ``until_answered`` got its answer (or failed) at ``now``."""
+        if self.pending > 0:
+            self.pending -= 1
+            self.grants.append(now)
+
+    def release(self, at: float) -> None:
+        """The write of a ``serial`` budget is done, Discord having answered it ``at``.
+
+        It counts in the window from then on: on a busy event loop a request can leave
+        well after its slot was granted, and the platform counts it when it arrives.
+        """
+        if self.out_since is None:
+            return
+        self.out_since = None
+        if self.grants and at > self.grants[-1]:
+            self.grants[-1] = at
 
 
 @dataclass(eq=False)
@@ -131,6 +177,16 @@ class Bucket:
             return False
         self.budget.grant(now)
         return True
+
+    def answered(self) -> None:
+        """A write of an ``until_answered`` budget got its answer: its slot starts ageing."""
+        self.budget.answered(self._clock.now())
+        self._notify()
+
+    def release(self, at: float) -> None:
+        """The write of a ``serial`` budget is done (see :meth:`Budget.release`)."""
+        self.budget.release(at)
+        self._notify()
 
     def _head(self) -> _Waiter:
         # Ranks are read now, not when the writers joined: priorities can change.
@@ -205,6 +261,11 @@ class Pacer:
 
     A bucket's rate is the one for the longest matching key prefix in
     ``by_prefix`` (``{"webhook:": Rate(5, 5.0)}``), else ``default``.
+
+    ``serial``: a bucket lets one write out at a time; the writer calls :meth:`release`
+    when the platform answered. Discord counts a write when it arrives, and two writes in
+    flight against one remaining slot get a 429; one at a time, every write is counted
+    from its answer and the headers of the last are seen before the next leaves.
     """
 
     def __init__(
@@ -213,9 +274,11 @@ class Pacer:
         *,
         by_prefix: Mapping[str, Rate] | None = None,
         margin: float = DEFAULT_MARGIN,
+        serial: bool = False,
         clock: Clock | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
+        self._serial = serial
         self._default = default
         self._by_prefix = sorted((by_prefix or {}).items(), key=lambda kv: -len(kv[0]))
         self._margin = margin
@@ -228,6 +291,12 @@ class Pacer:
         if learned is not None:
             return learned
         return next((r for p, r in self._by_prefix if key.startswith(p)), self._default)
+
+    def release(self, key: str, at: float | None = None) -> None:
+        """The write holding bucket ``key``'s slot is done (answered ``at``, default now)."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.release(self._clock.now() if at is None else at)
 
     def observe(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
         """Follow what the platform said about bucket ``key`` after a write.
@@ -257,7 +326,7 @@ class Pacer:
         bucket = self._buckets.get(key)
         if bucket is None:
             rate = self.rate(key)
-            budget = Budget(rate.writes, rate.window, self._margin)
+            budget = Budget(rate.writes, rate.window, self._margin, serial=self._serial)
             bucket = Bucket(budget, self._clock)
             self._buckets[key] = bucket
         return bucket
@@ -276,7 +345,8 @@ class Pacer:
         for key, bucket in list(self._buckets.items()):
             budget = bucket.budget
             stale = not budget.grants or budget.grants[-1] <= now - budget.window - budget.margin
-            if bucket.waiting == 0 and stale and budget.held_until <= now:
+            idle = bucket.waiting == 0 and budget.out_since is None
+            if idle and stale and budget.held_until <= now:
                 del self._buckets[key]
 
 

@@ -58,7 +58,10 @@ class RequestBudget:
 
     def __init__(self, per_second: int = GLOBAL_REQUESTS, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
-        self._bucket = Bucket(Budget(per_second, WINDOW, MARGIN, even=False), self._clock)
+        # Each request counts from when Discord answered it: a busy event loop may send a
+        # request well after its slot was granted, and Discord counts it on arrival.
+        budget = Budget(per_second, WINDOW, MARGIN, even=False, until_answered=True)
+        self._bucket = Bucket(budget, self._clock)
         self.waited = 0.0  # seconds requests spent waiting, in total (diagnostics)
         self.skipped_typing = 0
 
@@ -75,6 +78,8 @@ class RequestBudget:
         try:
             yield True
         finally:
+            if _PREPAID.get():  # the slot was not used: give it back
+                self._bucket.answered()
             _PREPAID.reset(token)
 
     def attach(self, trace: aiohttp.TraceConfig) -> None:
@@ -82,14 +87,24 @@ class RequestBudget:
 
         async def on_request_start(
             _session: aiohttp.ClientSession,
-            _context: SimpleNamespace,
+            context: SimpleNamespace,
             params: aiohttp.TraceRequestStartParams,
         ) -> None:
             if not counted(params.url.path):
                 return
             if _PREPAID.get():
                 _PREPAID.set(False)  # one request per prepaid slot; a retry waits its turn
-                return
-            self.waited += await self._bucket.acquire(_PRIORITY.get())
+            else:
+                self.waited += await self._bucket.acquire(_PRIORITY.get())
+            context.holds_slot = True
+
+        async def on_request_done(
+            _session: aiohttp.ClientSession, context: SimpleNamespace, _params: object
+        ) -> None:
+            if getattr(context, "holds_slot", False):
+                context.holds_slot = False
+                self._bucket.answered()
 
         trace.on_request_start.append(on_request_start)
+        trace.on_request_end.append(on_request_done)
+        trace.on_request_exception.append(on_request_done)

@@ -6,6 +6,7 @@ import asyncio
 import math
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -58,10 +59,11 @@ class RelayBot(commands.Bot):
         grace: float | None = None,
         **options: Any,  # noqa: ANN401 - forwarded as-is to discord.py's Client
     ) -> None:
-        self.monitor = RateLimitMonitor(observe=app.pacer.observe)
+        self.monitor = RateLimitMonitor(pacing=app.pacer)
         self.budget = RequestBudget(app.settings.global_requests)
-        trace = self.monitor.trace_config()
-        self.budget.attach(trace)
+        trace = aiohttp.TraceConfig()
+        self.budget.attach(trace)  # first: a request waits its turn in the budget ...
+        self.monitor.attach(trace)  # ... then its bucket counts it from when it leaves
         # A text-only bot: discord.py's warnings about missing voice libraries are noise.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False

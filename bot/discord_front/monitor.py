@@ -89,10 +89,10 @@ def request_kind(method: str, path: str) -> str:
     return "other"
 
 
-class Observe(Protocol):
-    """Where a bucket's limits, as Discord states them, go (:meth:`Pacer.observe`)."""
+class Pacing(Protocol):
+    """The pacer, as the monitor tells it about writes (:class:`~bot.core.pacing.Pacer`)."""
 
-    def __call__(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
+    def observe(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
         """Take the limits Discord stated for bucket ``key``."""
 
 
@@ -110,12 +110,12 @@ def _limits(headers: Mapping[str, str]) -> tuple[int, int, float] | None:
 class RateLimitMonitor:
     """Request and 429 counters fed by an aiohttp ``TraceConfig`` on discord.py's session.
 
-    With ``observe``, the rate-limit headers of every write are passed on, so the
-    pacer follows the limits Discord states for each bucket.
+    With ``pacing``, the rate-limit headers of every write are passed on, so the pacer
+    follows the limits Discord states for each bucket.
     """
 
-    def __init__(self, observe: Observe | None = None) -> None:
-        self._observe = observe
+    def __init__(self, pacing: Pacing | None = None) -> None:
+        self._pacing = pacing
         self.total = 0
         # 429s per bucket, for the replies in flight: bounded, the oldest buckets forgotten.
         self._by_key: OrderedDict[str, int] = OrderedDict()
@@ -146,16 +146,18 @@ class RateLimitMonitor:
         log.warning("discord.rate_limited", bucket=key or "other", total=self.total)
 
     def _learn(self, method: str, path: str, headers: Mapping[str, str]) -> None:
-        if self._observe is None or request_kind(method, path) not in {"send", "edit"}:
+        if self._pacing is None or request_kind(method, path) not in {"send", "edit"}:
             return
         key = key_for_path(path)
+        if key is None:
+            return
         stated = _limits(headers)
-        if key is not None and stated is not None:
+        if stated is not None:
             limit, remaining, reset_after = stated
-            self._observe(key, limit=limit, remaining=remaining, reset_after=reset_after)
+            self._pacing.observe(key, limit=limit, remaining=remaining, reset_after=reset_after)
 
-    def trace_config(self) -> aiohttp.TraceConfig:
-        """A trace config to pass to the discord.py client as ``http_trace``."""
+    def attach(self, trace: aiohttp.TraceConfig) -> None:
+        """Watch the requests of the session ``trace`` is installed on (after other gates)."""
 
         async def on_request_end(
             _session: aiohttp.ClientSession,
@@ -172,6 +174,4 @@ class RateLimitMonitor:
                 scope = params.response.headers.get("X-RateLimit-Scope", "unknown")
                 self.record(params.url.path, scope if scope.isalpha() else "unknown")
 
-        trace = aiohttp.TraceConfig()
         trace.on_request_end.append(on_request_end)
-        return trace

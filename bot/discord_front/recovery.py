@@ -104,6 +104,8 @@ class Recovery:
                 )
             except _GONE:
                 continue
+            finally:
+                self._bot.app.pacer.release(bucket)
             self.edited += 1
             log.info("recovery.edited", session_id=reply.reply_id, message_id=message_id)
 

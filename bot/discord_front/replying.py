@@ -159,6 +159,7 @@ class DiscordReplies:
             monitor=self._bot.monitor,
             controls=self._controls(reply_id),
             on_message=created,
+            before_first=typing.finish,
         )
         await self._run(reply_id, request, sink, origin, context.notes)
 

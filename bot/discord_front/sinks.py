@@ -216,9 +216,11 @@ class ChannelSink(_DiscordSink):
         monitor: RateLimitMonitor | None = None,
         controls: Controls | None = None,
         on_message: Callable[[int], None] | None = None,
+        before_first: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(channel_key(channel_id), monitor, controls, on_message)
         self.channel_id = channel_id
+        self._before_first = before_first
         self._where = f"channel {channel_id}"
         self._source = source
         self._channel = channel
@@ -237,6 +239,9 @@ class ChannelSink(_DiscordSink):
             extra["file"] = _file(attachment)
         if previous is not None:
             extra["reference"] = previous.to_reference(fail_if_not_exists=False)
+        if self._before_first is not None:
+            before, self._before_first = self._before_first, None
+            await before()
         message = await _guard(
             self._channel.send(
                 content, allowed_mentions=NO_MENTIONS, mention_author=False, **extra

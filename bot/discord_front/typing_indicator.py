@@ -23,33 +23,58 @@ log = get_logger(__name__)
 EVERY = 8.0
 #: Seconds before trying again when the budget had no room.
 RETRY = 1.0
+#: The longest the first text waits for a renewal already on its way.
+FINISH_WAIT = 1.0
 
 
 class Typing:
-    """One channel's typing indicator, kept on until :meth:`stop`."""
+    """One channel's typing indicator, kept on until :meth:`stop` or :meth:`finish`."""
 
     def __init__(self, channel: discord.abc.Messageable, budget: RequestBudget) -> None:
         self._channel = channel
         self._budget = budget
+        self._request: asyncio.Future[None] | None = None
         self._task = asyncio.create_task(self._keep(), name="typing")
 
     async def _keep(self) -> None:
         while True:
             with self._budget.spare() as room:
                 if room:
+                    # Shielded: a renewal already on its way is let finish (see finish()).
+                    self._request = asyncio.ensure_future(self._channel.typing())
+                    self._request.add_done_callback(_retrieve)
                     try:
-                        await self._channel.typing()
+                        await asyncio.shield(self._request)
                     except discord.HTTPException as exc:
                         log.debug("typing.failed", status=exc.status)
                         return  # no permission, or the channel is gone: the reply will say
             await asyncio.sleep(EVERY if room else RETRY)
 
     def stop(self) -> None:
-        """Stop renewing (the first text landed, or the reply ended)."""
+        """Stop renewing (the reply ended)."""
         self._task.cancel()
+
+    async def finish(self) -> None:
+        """Stop renewing before the first text is posted.
+
+        A renewal that Discord received after the message would show "typing…" again for
+        ten seconds under a finished reply, so one already on its way is waited for
+        (briefly) instead of racing the post.
+        """
+        self.stop()
+        request = self._request
+        if request is not None and not request.done():
+            with contextlib.suppress(Exception, asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(asyncio.shield(request), FINISH_WAIT)
 
     async def stopped(self) -> None:
         """Stop and wait until the renewal task has ended."""
         self.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+
+def _retrieve(request: asyncio.Future[None]) -> None:
+    """Mark a renewal's failure as seen (the renewal loop may have stopped waiting for it)."""
+    if not request.cancelled():
+        request.exception()

@@ -1,7 +1,9 @@
 import asyncio
 import itertools
 
-from bot.core.pacing import FINAL, FIRST, PROGRESS, Budget, Pacer
+import pytest
+
+from bot.core.pacing import FINAL, FIRST, PROGRESS, SERIAL_LEASE, Bucket, Budget, Pacer, Rate
 from tests.support.clock import FakeClock
 
 
@@ -127,3 +129,75 @@ async def test_idle_buckets_are_forgotten():
     await pacer.acquire("channel:1")
     pacer.forget_idle()
     assert set(pacer._buckets) == {"channel:1"}
+
+
+async def test_a_budget_counted_until_answered_holds_slots_while_requests_are_out():
+    clock = FakeClock()
+    budget = Budget(2, 1.0, margin=0.0, even=False, until_answered=True)
+    bucket = Bucket(budget, clock)
+    assert bucket.try_acquire()
+    assert bucket.try_acquire()
+    # Both requests are still out: however long they take, no third one starts.
+    await clock.advance(5.0)
+    assert not bucket.try_acquire()
+    bucket.answered()  # the first was answered now: its slot ages from now
+    assert not bucket.try_acquire()
+    await clock.advance(0.5)
+    assert not bucket.try_acquire()
+    await clock.advance(0.6)
+    assert bucket.try_acquire()
+
+
+def test_learning_follows_the_stated_limit_window_and_an_empty_bucket():
+    clock = FakeClock()
+    pacer = Pacer(clock=clock)
+    pacer.observe("channel:1", limit=3, remaining=2, reset_after=5.0)  # a fresh window
+    assert pacer.rate("channel:2") == Rate(3, 5.0)  # new channels start from what was learned
+    budget = pacer.bucket("channel:1").budget
+    assert (budget.limit, budget.window) == (3, 5.0)
+    pacer.observe("channel:1", limit=3, remaining=0, reset_after=2.0)
+    assert budget.next_allowed(clock.now()) >= clock.now() + 2.0  # held until Discord's reset
+    pacer.observe("channel:1", limit=10, remaining=9, reset_after=10.0)
+    assert (budget.limit, budget.window) == (10, 10.0)
+
+
+def test_first_texts_use_idle_capacity_but_keep_a_reserve():
+    budget = Budget(5, 5.0, margin=0.25)
+    for _ in range(4):  # four first texts at once: no spacing while the window has room
+        assert budget.next_allowed(0.0, eager=True) == 0.0
+        budget.grant(0.0)
+    # The last slot is kept for the steady edits: even an eager write waits its spacing.
+    assert budget.next_allowed(0.0, eager=True) == pytest.approx(1.05)
+    assert budget.next_allowed(0.0) == pytest.approx(1.05)
+
+
+def test_a_serial_write_counts_in_the_window_from_its_answer():
+    budget = Budget(2, 5.0, margin=0.0, even=False, serial=True)
+    budget.grant(0.0)
+    assert budget.next_allowed(0.5) > 0.5  # one write out at a time
+    budget.release(3.0)  # it left late on a busy loop: Discord saw it by 3.0
+    assert budget.next_allowed(3.0) == 3.0
+    budget.grant(3.1)
+    budget.release(3.2)
+    assert budget.next_allowed(5.5) == pytest.approx(8.0)  # not 5.0: counted from the answer
+    budget.release(9.0)  # a release without a write out moves nothing
+    assert budget.next_allowed(8.0) == pytest.approx(8.0)
+
+
+async def test_a_serial_bucket_waits_for_the_release_and_a_lost_one_expires():
+    clock = FakeClock()
+    pacer = Pacer(Rate(5, 5.0), margin=0.0, serial=True, clock=clock)
+    await pacer.acquire("channel:1", FIRST)
+    second = asyncio.create_task(pacer.acquire("channel:1", FIRST))
+    await clock.advance(0.5)
+    assert not second.done()  # the first write has no answer yet
+    pacer.release("channel:1")
+    await clock.advance(0)
+    assert second.done()
+    # A writer that never releases (cancelled between grant and write) blocks the bucket
+    # only until the lease runs out.
+    third = asyncio.create_task(pacer.acquire("channel:1", FIRST))
+    await clock.advance(SERIAL_LEASE - 1)
+    assert not third.done()
+    await clock.advance(1.5)
+    assert third.done()

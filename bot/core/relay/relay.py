@@ -71,6 +71,8 @@ class Relay:
         self._dirty = asyncio.Event()
         self._unpaced = asyncio.Event()  # a write outside the pacer became possible
         self._consumer: asyncio.Task[None] | None = None
+        self._held: str | None = None  # the bucket whose slot the next write holds
+        self._landed: float | None = None  # when Discord accepted the last write
 
     # -- reading the stream -------------------------------------------------------
 
@@ -158,47 +160,63 @@ class Relay:
             if not await self._slot(pages.next_write(state)):
                 self._dirty.set()
                 continue
-            target = pages.next_write(state)  # the newest snapshot, rendered now
-            if target is None:
-                self._dirty.set()
-                continue
+            held, self._held = self._held, None
             try:
-                await self._write(target)
-                failures = 0
-            except SinkMovedError as exc:  # this page is closed to edits: go on in new ones
-                if pages.is_current(target.index):
-                    pages.cut(state, exc.note, shown_only=True)
-            except SinkGoneError as exc:
-                # Nowhere to write: stop now, which also closes the model stream.
-                log.warning("reply.unwritable", bucket=self._sink.bucket, cause=str(exc)[:300])
-                self._gone = True
-                self.stop("stopped", str(exc)[:300])
+                failures = await self._write_next(failures)
+            finally:
+                if held is not None:  # the bucket's next write may go once this one is done
+                    self._pacer.release(held, self._landed)
+            if failures < 0:
                 return
-            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then given up
-                failures += 1
-                self._write_errors += 1
-                log.warning(
-                    "relay.write_failed",
-                    error_type=type(exc).__name__,
-                    error=str(exc)[:300],
-                    attempt=failures,
-                )
-                if failures >= MAX_WRITE_FAILURES:
-                    log.error("relay.gave_up", writes=self._writes, bucket=self._sink.bucket)
-                    self.stop("interrupted", "The reply could not be written.")
-                    return
             self._dirty.set()
+
+    async def _write_next(self, failures: int) -> int:
+        """Write the newest snapshot; the consecutive failures after it (-1: stop writing)."""
+        state, pages = self.state, self._pages
+        self._landed = None
+        target = pages.next_write(state)  # the newest snapshot, rendered now
+        if target is None:
+            return failures
+        try:
+            await self._write(target)
+            self._landed = self._sink.landed()
+        except SinkMovedError as exc:  # this page is closed to edits: go on in new ones
+            if pages.is_current(target.index):
+                pages.cut(state, exc.note, shown_only=True)
+        except SinkGoneError as exc:
+            # Nowhere to write: stop now, which also closes the model stream.
+            log.warning("reply.unwritable", bucket=self._sink.bucket, cause=str(exc)[:300])
+            self._gone = True
+            self.stop("stopped", str(exc)[:300])
+            return -1
+        except Exception as exc:  # noqa: BLE001 - a failed write is retried, then given up
+            failures += 1
+            self._write_errors += 1
+            log.warning(
+                "relay.write_failed",
+                error_type=type(exc).__name__,
+                error=str(exc)[:300],
+                attempt=failures,
+            )
+            if failures >= MAX_WRITE_FAILURES:
+                log.error("relay.gave_up", writes=self._writes, bucket=self._sink.bucket)
+                self.stop("interrupted", "The reply could not be written.")
+                return -1
+            return failures
+        return 0
 
     async def _slot(self, target: Write | None) -> bool:
         """Wait for a write slot; False when an unpaced write became possible meanwhile."""
         if target is not None and self._sink.unpaced(target.index):
             return True
-        if self._pacer.try_acquire(self._sink.bucket, self._priority()):
+        key = self._sink.bucket
+        if self._pacer.try_acquire(key, self._priority()):
+            self._held = key
             return True  # the bucket is idle: no waiting, no tasks
         self._unpaced.clear()
         # The priority is read when the slot is granted: a reply whose stream
         # ended while it waited goes ahead as a final write.
-        acquire = asyncio.ensure_future(self._pacer.acquire(self._sink.bucket, self._priority))
+        acquire = asyncio.ensure_future(self._pacer.acquire(key, self._priority))
         woken = asyncio.ensure_future(self._unpaced.wait())
         try:
             await asyncio.wait({acquire, woken}, return_when=asyncio.FIRST_COMPLETED)
@@ -213,6 +231,7 @@ class Relay:
             if current is not None and current.cancelling():
                 raise  # the writer itself is being cancelled
             return False
+        self._held = key
         return True
 
     def _priority(self) -> int:
