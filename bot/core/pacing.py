@@ -101,7 +101,15 @@ class Budget:
         # steady edits that follow (a burst would otherwise leave a long silence after it).
         eager = eager and self.limit - len(self.grants) > math.ceil(self.limit * EAGER_RESERVE)
         if self.grants and self.even and not eager:
-            at = max(at, self.grants[-1] + self.spacing)
+            last = self.grants[-1]
+            at = max(at, last + self.spacing)
+            # After a burst the window has fewer free slots than the spacing assumes: share
+            # them evenly until its oldest write leaves, rather than spend them at once and
+            # then fall silent until the window slides.
+            free = self.limit - len(self.grants)
+            if free > 0:
+                frees_at = self.grants[0] + self.window + self.margin
+                at = max(at, last + (frees_at - last) / (free + 1))
         used = len(self.grants) + self.pending
         if used >= self.limit:
             # The oldest answered writes must leave the window; while every slot is still

@@ -166,9 +166,15 @@ def test_first_texts_use_idle_capacity_but_keep_a_reserve():
     for _ in range(4):  # four first texts at once: no spacing while the window has room
         assert budget.next_allowed(0.0, eager=True) == 0.0
         budget.grant(0.0)
-    # The last slot is kept for the steady edits: even an eager write waits its spacing.
-    assert budget.next_allowed(0.0, eager=True) == pytest.approx(1.05)
-    assert budget.next_allowed(0.0) == pytest.approx(1.05)
+    # The last slot is kept for the steady edits, and spent halfway to when the burst
+    # leaves the window (not at once, which would leave 4.2 s of silence after it).
+    assert budget.next_allowed(0.0, eager=True) == pytest.approx(2.625)
+    assert budget.next_allowed(0.0) == pytest.approx(2.625)
+    budget.grant(2.625)
+    assert budget.next_allowed(2.625) == pytest.approx(5.25)  # the window is full
+    budget.grant(5.25)
+    # The burst left: even spacing again (the spreading never slows a steady stream).
+    assert budget.next_allowed(5.25) == pytest.approx(6.3)
 
 
 def test_a_serial_write_counts_in_the_window_from_its_answer():
