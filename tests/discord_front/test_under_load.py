@@ -68,6 +68,25 @@ async def test_the_pacer_follows_the_limits_discord_states(
     assert max(sum(1 for t in times if a <= t < a + window) for a in times) <= limit
 
 
+async def test_a_channel_has_one_write_out_at_a_time(make_harness, discord_fake):
+    # Discord counts a write when it arrives: two writes waiting for their answers against one
+    # remaining slot would get a 429. With slow answers, three replies in one channel never
+    # have two writes out in the channel's bucket at once.
+    discord_fake.write_latency = 0.3
+    async with make_harness(user_concurrency=5) as h:
+        h.model.route(
+            lambda body: Script(
+                text=words(int(body["input"][-1]["content"][0]["text"][-1]), 40), chunk=4, rate=40
+            )
+        )
+        for i in range(3):
+            await h.mention(f"question {i}", author_id=300 + i)
+        records = await h.wait_finished(3, limit=60)
+    assert all(r["status"] == "completed" for r in records)
+    assert discord_fake.max_writes_out == 1
+    assert discord_fake.count_429 == 0
+
+
 async def test_four_questions_at_once_in_one_channel_all_show_text_at_once(make_harness):
     async with make_harness(user_concurrency=5) as h:
         h.model.route(

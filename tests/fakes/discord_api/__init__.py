@@ -69,7 +69,9 @@ Helpers (all async unless marked sync; the ``inject_*`` ones need a connected cl
 - ``add_message(channel, content, *, author_id, embeds)`` (sync): store without events.
 - ``fail_next(method, path_regex, *, status, json, retry_after, count)`` (sync),
   ``limit_global(per_second)`` (sync; attributes ``write_limit``/``write_window``,
-  ``webhook_limit``/``webhook_window`` and ``token_lifetime`` apply to new buckets/tokens),
+  ``webhook_limit``/``webhook_window`` and ``token_lifetime`` apply to new buckets/tokens;
+  ``write_latency`` delays the answer to every write, ``max_writes_out`` records the most
+  writes of one bucket that waited for their answers at once),
   ``close_gateway(code, *, refuse)`` (``gateway_open``),
   ``wait_for(predicate, timeout, *, poll)``, ``notify()``.
 - Records: ``calls``, ``writes(channel)``, ``messages``, ``channel_messages(channel)``,

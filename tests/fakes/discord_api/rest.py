@@ -10,6 +10,7 @@ notified after the call is recorded and before the answer is sent. Uploaded file
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -270,6 +271,14 @@ class RestServer(InteractionRoutes, MessageRoutes, ThreadRoutes, DirectMessages,
             return early
         if route is None or match is None:
             return 404, {"message": "404: Not Found", "code": 0}, headers
+        if route.write and bucket is not None and self.write_latency > 0:
+            # A slow answer: the write was counted on arrival, the client waits for it.
+            self._writes_out[bucket] = out = self._writes_out.get(bucket, 0) + 1
+            self.max_writes_out = max(self.max_writes_out, out)
+            try:
+                await asyncio.sleep(self.write_latency)
+            finally:
+                self._writes_out[bucket] -= 1
         try:
             status, payload = await route.handler(req, match)
         except _ApiError as err:

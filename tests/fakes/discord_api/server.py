@@ -92,6 +92,9 @@ class FakeDiscord(RestServer, InteractionInjection, GuildEvents):
         self.count_429 = 0  # 429s produced by the fake's own limits (bucket + global)
         self.count_429_global = 0
         self.count_429_injected = 0
+        self.write_latency = 0.0
+        self.max_writes_out = 0
+        self._writes_out: dict[str, int] = {}
         self.threads = {}  # thread id -> FakeThread, the bot's and users'
         self.cdn_downloads = []  # attachment ids, one per successful CDN GET
 

@@ -190,6 +190,9 @@ class DiscordState:
     webhook_limit: int
     webhook_window: float
     global_limit: int
+    _writes_out: dict[str, int]
+    write_latency: float  # seconds a write waits before its answer (after being counted)
+    max_writes_out: int  # the most writes of one bucket ever waiting for their answer at once
     interaction_deadline: float
     token_lifetime: float
     heartbeat_interval: int
