@@ -12,7 +12,12 @@ footer) and then a reply's first text go ahead of progress edits. A reply holds
 at most one waiting slot, so FIFO order is round-robin between the replies that
 share a bucket. Final writes and first texts do not wait for the even spacing
 when the window has room: a bucket's idle capacity shows four new replies at
-once instead of one per second, while the window itself is never exceeded.
+once instead of one per second, while the window itself is never exceeded. The
+slots such a burst leaves are spread until it leaves the window, so the replies do
+not spend them at once and then fall silent.
+
+With ``serial`` (the Discord front), a bucket lets one write out at a time and
+counts it from the platform's answer (:meth:`Pacer.release`).
 
 The sizes start from the configured rate and then follow what the platform says
 (:meth:`Pacer.observe`: the limit, what remains and when the window resets), as
