@@ -54,6 +54,7 @@ NOTES = 8  # anomalies and warnings listed under the table
 START = 60.0  # s for the bot to log in (heartbeat) and answer the warm-up mention
 SETTLE = 1.0  # s between the warm-up reply's last write and the burst
 TYPING = re.compile(r"/channels/\d+/typing")
+TYPING_SHOWS = 10.0  # seconds Discord shows a typing indicator
 
 
 @dataclass
@@ -71,6 +72,7 @@ class LoadResult:
     max_accepted: int  # the same, counting only requests not answered 429
     global_limit: int  # the fake's requests per second
     typing: int  # POST /channels/<id>/typing during the burst
+    uncovered: list[float]  # per reply: seconds of its wait with no typing indicator showing
     floor: dict[int, float]  # channel -> n * SPACING / 2
     rss_before: float  # MiB, the bot process
     rss_after: float
@@ -115,6 +117,40 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
+def uncovered_waits(
+    discord_fake: FakeDiscord, placed: tuple[int, ...], asked: list[float]
+) -> list[float]:
+    """Per reply, the seconds between its mention and its first message with no typing showing.
+
+    A typing call shows the indicator for TYPING_SHOWS s, or until the bot posts in that
+    channel (Discord clears it then).
+    """
+    out: list[float] = []
+    for i, (channel, t0) in enumerate(zip(placed, asked, strict=False)):
+        posts = sorted(m.history[0][0] for m in discord_fake.bot_messages(channel))
+        mine = [
+            m.history[0][0]
+            for m in discord_fake.bot_messages(channel)
+            if m.content.startswith(f"r{i}w")
+        ]
+        if not mine:
+            continue
+        shown = min(mine)
+        spans = []
+        for c in discord_fake.calls:
+            if c.method == "POST" and c.path == f"/channels/{channel}/typing" and c.status < 300:
+                end = min([c.t + TYPING_SHOWS, *(p for p in posts if p > c.t)])
+                spans.append((c.t, end))
+        covered, at = 0.0, t0
+        for span_start, span_end in sorted(spans):
+            start, end = max(span_start, at), min(span_end, shown)
+            if end > start:
+                covered += end - start
+                at = end
+        out.append(max(0.0, shown - t0 - covered))
+    return out
+
+
 def bucket_kind(bucket: object) -> str:
     """``channel:12`` -> ``channel``: what the bot's 429 log records are grouped by."""
     return str(bucket).split(":", 1)[0]
@@ -133,6 +169,7 @@ class Burst:
     bench_cpu: float = math.nan  # s, this process during the burst
     rss_before: float = math.nan  # MiB, the bot process
     rss_after: float = math.nan
+    asked: list[float] = field(default_factory=list)  # monotonic, when each mention was sent
     notes: list[str] = field(default_factory=list)
 
 
@@ -193,6 +230,7 @@ async def burst(
     for i, channel in enumerate(placed):
         # An absolute schedule: late injections catch up instead of stretching it.
         await asyncio.sleep(max(0.0, result.wall0 + i * BURST / replies - time.monotonic()))
+        result.asked.append(time.monotonic())
         await discord_fake.inject_message(channel, f"load question {i}", author_id=FIRST_AUTHOR + i)
 
     def done() -> int:
@@ -312,6 +350,7 @@ async def run_load(
         max_accepted=max_in_window([t for t, s in requests if s != 429], REQUEST_WINDOW),
         global_limit=discord_fake.global_limit,
         typing=typing,
+        uncovered=uncovered_waits(discord_fake, placed, run.asked),
         floor={c: n * SPACING / 2 for c, n in counts.items()},
         rss_before=run.rss_before,
         rss_after=run.rss_after,
@@ -377,6 +416,11 @@ def load_table(result: LoadResult) -> list[str]:
         (
             f"| typing requests (POST /channels/…/typing): total (per reply) "
             f"| {result.typing} ({result.typing / replies:.1f}) |"
+        ),
+        (
+            f"| waits with no typing showing (mention → first message): replies / "
+            f"longest, s | {sum(u > 0.5 for u in result.uncovered)} of "
+            f"{len(result.uncovered)} / {max(result.uncovered, default=math.nan):.2f} |"
         ),
         (
             f"| bot writes per channel in any {WINDOW:.0f} s: max (channels over "

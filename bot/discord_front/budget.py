@@ -5,23 +5,22 @@ them Discord counts every request of the bot against one global limit. This budg
 gates each request in an aiohttp trace (so sends, edits, typing, reactions, thread
 creation and history fetches all count, and a retry counts again), in the order of
 the priority the caller set: a reply's final write, then first texts and reads, then
-progress edits. Typing indicators never wait: they are sent only while the budget has
-room to spare. Interaction endpoints (callbacks, and webhooks with an interaction
-token) are outside the global limit on Discord, and here.
+progress edits, and typing indicators last. Interaction endpoints (callbacks, and
+webhooks with an interaction token) are outside the global limit on Discord, and here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from types import SimpleNamespace
 
 import aiohttp
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.pacing import FIRST, Bucket, Budget
+from bot.core.pacing import FIRST, PROGRESS, Bucket, Budget
 from bot.discord_front.limits import GLOBAL_REQUESTS
 from bot.logs import get_logger
 
@@ -29,8 +28,8 @@ log = get_logger(__name__)
 
 #: A window a little longer than Discord's second, for jitter between here and Discord.
 WINDOW, MARGIN = 1.0, 0.2
-#: Typing is sent only while at least this share of the budget is free.
-SPARE_FOR_TYPING = 0.5
+#: Typing indicators wait behind every other request.
+TYPING = PROGRESS + 1
 _API = re.compile(r"/api/v\d+/")
 _EXEMPT = re.compile(r"/api/v\d+/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+)")
 
@@ -63,20 +62,18 @@ class RequestBudget:
         budget = Budget(per_second, WINDOW, MARGIN, even=False, until_answered=True)
         self._bucket = Bucket(budget, self._clock)
         self.waited = 0.0  # seconds requests spent waiting, in total (diagnostics)
-        self.skipped_typing = 0
 
-    @contextlib.contextmanager
-    def spare(self) -> Iterator[bool]:
-        """Whether there is room to spare (then a slot is taken for the request made inside)."""
-        budget = self._bucket.budget
-        room = budget.free(self._clock.now()) >= budget.limit * SPARE_FOR_TYPING
-        if not room or not self._bucket.try_acquire(FIRST):
-            self.skipped_typing += 1
-            yield False
-            return
+    @contextlib.asynccontextmanager
+    async def slot(self, level: int) -> AsyncIterator[None]:
+        """Wait for a slot at ``level``; the one request made inside the block uses it.
+
+        Waiting here (not in the trace) lets the caller drop a request that has not left
+        yet by cancelling it; a slot the block did not use is given back.
+        """
+        self.waited += await self._bucket.acquire(level)
         token = _PREPAID.set(True)
         try:
-            yield True
+            yield
         finally:
             if _PREPAID.get():  # the slot was not used: give it back
                 self._bucket.answered()

@@ -26,6 +26,7 @@ from bot.discord_front.recovery import Recovery
 from bot.discord_front.replying import DiscordReplies
 from bot.discord_front.stop import StopButton
 from bot.discord_front.tracking import Tracker
+from bot.discord_front.typing_indicator import TypingIndicators
 from bot.logs import get_logger
 
 log = get_logger(__name__)
@@ -61,6 +62,7 @@ class RelayBot(commands.Bot):
     ) -> None:
         self.monitor = RateLimitMonitor(pacing=app.pacer)
         self.budget = RequestBudget(app.settings.global_requests)
+        self.typing = TypingIndicators(self.budget)
         trace = aiohttp.TraceConfig()
         self.budget.attach(trace)  # first: a request waits its turn in the budget ...
         self.monitor.attach(trace)  # ... then its bucket counts it from when it leaves

@@ -125,7 +125,7 @@ class DiscordReplies:
     async def _answer(self, message: discord.Message, trigger: Trigger) -> None:
         # Typing from before reading the context (which may take a moment) until the first
         # text lands, renewed through a long wait for the model.
-        typing = Typing(message.channel, self._bot.budget)
+        typing = self._bot.typing.wait(message.channel, message.channel.id)
         try:
             await self._answer_typing(message, trigger, typing)
         finally:
@@ -150,6 +150,7 @@ class DiscordReplies:
 
         def created(message_id: int) -> None:
             typing.stop()  # the text is showing now
+            self._bot.typing.posted(channel.id)  # which cleared the indicator for the others
             tracker.message(reply_id, message_id)
 
         sink = ChannelSink(

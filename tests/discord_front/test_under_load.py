@@ -128,3 +128,29 @@ async def test_typing_lasts_through_a_long_wait_for_the_first_token(make_harness
     assert len(before) >= 4
     assert max(b - a for a, b in itertools.pairwise([*before, shown])) < 0.9
     assert all(t < shown for t in await_typing)
+
+
+async def test_one_indicator_per_channel_shown_again_after_each_post(make_harness, monkeypatch):
+    monkeypatch.setattr(typing_indicator, "EVERY", 5.0)
+
+    def script(body) -> Script:
+        fast = "fast" in body["input"][-1]["content"][0]["text"]
+        return Script(text="quick answer" if fast else "slow answer", ttft=0.3 if fast else 2.5)
+
+    async with make_harness(user_concurrency=5) as h:
+        h.model.route(script)
+        await h.mention("fast one", author_id=401)
+        await h.mention("slow one", author_id=402)
+        await h.wait_finished(2)
+        typing = [c.t for c in h.discord.calls if c.path.endswith("/typing")]
+        messages = h.discord.bot_messages(CHANNEL)
+    fast = min(m.history[0][0] for m in messages if m.content.startswith("quick"))
+    slow = min(m.history[0][0] for m in messages if m.content.startswith("slow"))
+    # Both replies wait under one indicator (typing is per channel on Discord) ...
+    assert len([t for t in typing if t < fast]) == 1
+    # ... which the first post clears: it is sent again at once for the one still waiting,
+    # not after the 5 s renewal, and never after the last reply showed its text.
+    again = [t for t in typing if fast < t < slow]
+    assert again
+    assert again[0] - fast < 1.0
+    assert all(t < slow for t in typing)
