@@ -5,9 +5,9 @@ channel. One indicator per channel serves every reply waiting there: it is sent 
 first one starts waiting, renewed every :data:`EVERY` seconds, and sent again right after
 the bot posts in the channel while other replies there still wait (the post cleared it).
 
-When the bot-wide request budget is tight, an indicator that nothing else covers (the
-first of a wait, or the one after a post cleared it) waits for its slot like a first
-text; a renewal of an indicator still showing waits behind every other request. A reply
+When the bot-wide request budget is tight, the first indicator of a wait takes its slot
+like a first text; renewals, and the indicator sent again after a post, wait behind
+every other request (in a burst, first texts go before them). A reply
 that is ready to post never waits for a typing call that has not left yet (it is
 dropped instead).
 """
@@ -97,11 +97,11 @@ class ChannelTyping:
             except discord.HTTPException as exc:
                 log.debug("typing.failed", status=exc.status)
                 return  # no permission, or the channel is gone: the reply will say
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._cleared.wait(), EVERY)
-                level = FIRST  # a post cleared it while others still wait
-            except TimeoutError:
-                level = TYPING  # a renewal of an indicator still showing: last in line
+            # Renewed, or shown again after a post cleared it: the channel has shown the
+            # bot at work by now, so this waits behind every other request.
+            level = TYPING
 
     async def _send(self, level: int) -> None:
         self._on_wire = False
