@@ -17,6 +17,21 @@ def words(i: int, n: int) -> str:
     return "".join(f"r{i}w{k} " for k in range(n)).strip()
 
 
+def question_number(body) -> int:
+    """The ``i`` of a "question i" mention, from the model request's newest input."""
+    return int(body["input"][-1]["content"][0]["text"][-1])
+
+
+async def ask_at_once(h, n: int, *, first_author: int, deltas: int, chunk: int, rate: int):
+    """Ask ``n`` questions in the default channel at once; reply ``i`` is made of ``ri`` words."""
+    h.model.route(
+        lambda body: Script(text=words(question_number(body), deltas), chunk=chunk, rate=rate)
+    )
+    for i in range(n):
+        await h.mention(f"question {i}", author_id=first_author + i)
+    return await h.wait_finished(n, limit=60)
+
+
 def writes(fake, channel: int):
     return [c for c in fake.calls if c.write and c.channel_id == channel and c.status < 300]
 
@@ -74,14 +89,7 @@ async def test_a_channel_has_one_write_out_at_a_time(make_harness, discord_fake)
     # have two writes out in the channel's bucket at once.
     discord_fake.write_latency = 0.3
     async with make_harness(user_concurrency=5) as h:
-        h.model.route(
-            lambda body: Script(
-                text=words(int(body["input"][-1]["content"][0]["text"][-1]), 40), chunk=4, rate=40
-            )
-        )
-        for i in range(3):
-            await h.mention(f"question {i}", author_id=300 + i)
-        records = await h.wait_finished(3, limit=60)
+        records = await ask_at_once(h, 3, first_author=300, deltas=40, chunk=4, rate=40)
     assert all(r["status"] == "completed" for r in records)
     assert discord_fake.max_writes_out == 1
     assert discord_fake.count_429 == 0
@@ -89,14 +97,7 @@ async def test_a_channel_has_one_write_out_at_a_time(make_harness, discord_fake)
 
 async def test_four_questions_at_once_in_one_channel_all_show_text_at_once(make_harness):
     async with make_harness(user_concurrency=5) as h:
-        h.model.route(
-            lambda body: Script(
-                text=words(int(body["input"][-1]["content"][0]["text"][-1]), 30), chunk=6, rate=10
-            )
-        )
-        for i in range(4):
-            await h.mention(f"question {i}", author_id=200 + i)
-        await h.wait_finished(4, limit=60)
+        await ask_at_once(h, 4, first_author=200, deltas=30, chunk=6, rate=10)
     first_token = {}
     for stream in h.model.streams:
         first_token[stream.text.split()[0][:2]] = stream.delta_times[0][0]
