@@ -17,7 +17,8 @@ slots such a burst leaves are spread until it leaves the window, so the replies 
 not spend them at once and then fall silent.
 
 With ``serial`` (the Discord front), a bucket lets one write out at a time and
-counts it from the platform's answer (:meth:`Pacer.release`).
+counts it from the platform's answer (:meth:`Pacer.release`); the bot-wide request
+budget counts its requests from their answers the same way (``until_answered``).
 
 The sizes start from the configured rate and then follow what the platform says
 (:meth:`Pacer.observe`: the limit, what remains and when the window resets), as
@@ -27,6 +28,7 @@ Discord asks clients to do instead of hard-coding limits.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import math
 from collections import deque
@@ -50,8 +52,8 @@ EAGER_RESERVE = 0.2
 DEFAULT_MARGIN = 0.25
 # Seconds between looks at a budget whose every slot waits for an answer.
 PENDING_POLL = 0.05
-#: A serial bucket's write that was never released frees the bucket after this long
-#: (a writer cancelled between its grant and its write must not block the bucket).
+#: A write never answered (a writer cancelled between its grant and its write) counts
+#: as answered this long after its grant, so it cannot block its budget for ever.
 SERIAL_LEASE = 15.0
 
 
@@ -70,13 +72,12 @@ class Budget:
     #: Count each write in the window from when it was answered (:meth:`answered`), not
     #: granted: the platform saw it somewhere in between, however late it really left.
     until_answered: bool = False
-    grants: deque[float] = field(default_factory=deque)
-    #: Writes granted and not answered yet (with ``until_answered``).
-    pending: int = 0
-    #: One write at a time: the next waits until the last was answered (:meth:`release`).
+    #: One write at a time, the next once the last was answered (implies ``until_answered``).
     serial: bool = False
-    #: When the serial bucket's outstanding write was granted (None: none is out).
-    out_since: float | None = None
+    #: When each write counted in the window started (or, until_answered, was answered).
+    grants: deque[float] = field(default_factory=deque)
+    #: When each write not answered yet was granted (``until_answered`` or ``serial``).
+    pending: deque[float] = field(default_factory=deque)
     #: No write before this time (the platform said the window is used up).
     held_until: float = 0.0
     #: The longest window the platform reported for a fresh window (0: none seen yet).
@@ -88,6 +89,8 @@ class Budget:
         return (self.window + self.margin) / self.limit
 
     def _prune(self, now: float) -> None:
+        while self.pending and self.pending[0] <= now - SERIAL_LEASE:
+            bisect.insort(self.grants, self.pending.popleft())  # never answered: let it go
         span = self.window + self.margin
         while self.grants and self.grants[0] <= now - span:
             self.grants.popleft()
@@ -98,9 +101,9 @@ class Budget:
         ``eager``: a write that may use idle capacity (no even spacing), within the window.
         """
         self._prune(now)
-        if self.out_since is not None and now < self.out_since + SERIAL_LEASE:
-            # The bucket's write is still out: its release wakes the queue.
-            return self.out_since + SERIAL_LEASE
+        if self.serial and self.pending:
+            # The bucket's write is still out: its answer wakes the queue.
+            return self.pending[0] + SERIAL_LEASE
         at = max(now, self.held_until)
         # An eager write skips the spacing only while the window keeps a reserve for the
         # steady edits that follow (a burst would otherwise leave a long silence after it).
@@ -115,7 +118,7 @@ class Budget:
             if free > 0:
                 frees_at = self.grants[0] + self.window + self.margin
                 at = max(at, last + (frees_at - last) / (free + 1))
-        used = len(self.grants) + self.pending
+        used = len(self.grants) + len(self.pending)
         if used >= self.limit:
             # The oldest answered writes must leave the window; while every slot is still
             # waiting for its answer, look again shortly (an answer also wakes the queue).
@@ -130,34 +133,24 @@ class Budget:
         self._prune(now)
         if self.held_until > now:
             return 0
-        return max(0, self.limit - len(self.grants) - self.pending)
+        return max(0, self.limit - len(self.grants) - len(self.pending))
 
     def grant(self, now: float) -> None:
         """Record a write starting at ``now``."""
-        if self.until_answered:
-            self.pending += 1
+        if self.until_answered or self.serial:
+            self.pending.append(now)
         else:
             self.grants.append(now)
-            if self.serial:
-                self.out_since = now
 
-    def answered(self, now: float) -> None:
-        """A write granted with ``until_answered`` got its answer (or failed) at ``now``."""
-        if self.pending > 0:
-            self.pending -= 1
-            self.grants.append(now)
-
-    def release(self, at: float) -> None:
-        """The write of a ``serial`` budget is done, Discord having answered it ``at``.
+    def answered(self, at: float) -> None:
+        """The oldest write not answered yet got its answer (or failed) at ``at``.
 
         It counts in the window from then on: on a busy event loop a request can leave
         well after its slot was granted, and the platform counts it when it arrives.
+        Without a write waiting for its answer, nothing changes.
         """
-        if self.out_since is None:
-            return
-        self.out_since = None
-        if self.grants and at > self.grants[-1]:
-            self.grants[-1] = at
+        if self.pending:
+            bisect.insort(self.grants, max(self.pending.popleft(), at))
 
 
 @dataclass(eq=False)
@@ -191,14 +184,9 @@ class Bucket:
         self.budget.grant(now)
         return True
 
-    def answered(self) -> None:
-        """A write of an ``until_answered`` budget got its answer: its slot starts ageing."""
-        self.budget.answered(self._clock.now())
-        self._notify()
-
-    def release(self, at: float) -> None:
-        """The write of a ``serial`` budget is done (see :meth:`Budget.release`)."""
-        self.budget.release(at)
+    def answered(self, at: float | None = None) -> None:
+        """A write got its answer (``at``, default now): see :meth:`Budget.answered`."""
+        self.budget.answered(self._clock.now() if at is None else at)
         self._notify()
 
     def _head(self) -> _Waiter:
@@ -309,7 +297,7 @@ class Pacer:
         """The write holding bucket ``key``'s slot is done (answered ``at``, default now)."""
         bucket = self._buckets.get(key)
         if bucket is not None:
-            bucket.release(self._clock.now() if at is None else at)
+            bucket.answered(at)
 
     def observe(self, key: str, *, limit: int, remaining: int, reset_after: float) -> None:
         """Follow what the platform said about bucket ``key`` after a write.
@@ -358,7 +346,7 @@ class Pacer:
         for key, bucket in list(self._buckets.items()):
             budget = bucket.budget
             stale = not budget.grants or budget.grants[-1] <= now - budget.window - budget.margin
-            idle = bucket.waiting == 0 and budget.out_since is None
+            idle = bucket.waiting == 0 and not budget.pending
             if idle and stale and budget.held_until <= now:
                 del self._buckets[key]
 

@@ -181,12 +181,12 @@ def test_a_serial_write_counts_in_the_window_from_its_answer():
     budget = Budget(2, 5.0, margin=0.0, even=False, serial=True)
     budget.grant(0.0)
     assert budget.next_allowed(0.5) > 0.5  # one write out at a time
-    budget.release(3.0)  # it left late on a busy loop: Discord saw it by 3.0
+    budget.answered(3.0)  # it left late on a busy loop: Discord saw it by 3.0
     assert budget.next_allowed(3.0) == 3.0
     budget.grant(3.1)
-    budget.release(3.2)
+    budget.answered(3.2)
     assert budget.next_allowed(5.5) == pytest.approx(8.0)  # not 5.0: counted from the answer
-    budget.release(9.0)  # a release without a write out moves nothing
+    budget.answered(9.0)  # an answer without a write out moves nothing
     assert budget.next_allowed(8.0) == pytest.approx(8.0)
 
 
