@@ -25,7 +25,7 @@ from benchmarks.replies import FOOTER, LIVE_INDICATOR, MODEL, WORD
 from bot import health
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses
-from tests.support.process import ROOT, clean_env
+from tests.support.process import ROOT, fakes_env
 
 STOP_TIMEOUT = 30.0  # s for the bot to exit after SIGTERM before it is killed
 NOTES = 8  # log lines kept as notes
@@ -53,12 +53,9 @@ def bot_env(
     ``extra`` adds or overrides variables (e.g. ``BOT_CHANNEL_WRITES``); anything not set
     keeps the bot's default, such as Discord's own limits for the pacer.
     """
-    return clean_env(
-        DISCORD_TOKEN=discord_fake.token,
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=model_fake.base_url,
-        FAKE_DISCORD_API=discord_fake.base_url,
-        FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
+    return fakes_env(
+        discord_fake,
+        model_fake,
         BOT_DATA_DIR=data_dir,
         BOT_LOG_FORMAT="json",
         BOT_LOG_LEVEL="WARNING",

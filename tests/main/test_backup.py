@@ -8,19 +8,16 @@ import sqlite3
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import clean_env, run_bot
+from tests.support.process import clean_env, fakes_env, run_bot
 
 
 async def test_a_backup_taken_mid_stream_is_a_consistent_database(tmp_path):
     data, copy = tmp_path / "data", tmp_path / "backup.db"
     async with FakeDiscord() as discord_fake, FakeResponses() as model_fake:
         model_fake.default = Script(text=" ".join(f"w{i}" for i in range(400)), rate=40)
-        env = clean_env(
-            DISCORD_TOKEN=discord_fake.token,
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=model_fake.base_url,
-            FAKE_DISCORD_API=discord_fake.base_url,
-            FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
+        env = fakes_env(
+            discord_fake,
+            model_fake,
             BOT_DATA_DIR=str(data),
         )
         bot = await run_bot(env, module="tests.fakes.launch")

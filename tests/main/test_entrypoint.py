@@ -8,7 +8,7 @@ import signal
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import clean_env, run_bot
+from tests.support.process import clean_env, fakes_env, run_bot
 
 SECRET_KEY = "sk-test-secret-value-123"
 
@@ -114,13 +114,7 @@ async def test_bot_process_replies_logs_json_without_secrets_and_stops_on_sigter
     async with FakeDiscord() as discord_fake, FakeResponses(api_key=SECRET_KEY) as model_fake:
         model_fake.default = Script(text="Reply from a subprocess bot.", rate=20)
         model_fake.models = ["gpt-4o-mini", "llama3"]
-        env = clean_env(
-            DISCORD_TOKEN=discord_fake.token,
-            OPENAI_API_KEY=SECRET_KEY,
-            OPENAI_BASE_URL=model_fake.base_url,
-            FAKE_DISCORD_API=discord_fake.base_url,
-            FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
-        )
+        env = fakes_env(discord_fake, model_fake, OPENAI_API_KEY=SECRET_KEY)
         proc = await run_bot(env, module="tests.fakes.launch")
         try:
             await discord_fake.wait_for(lambda f: f.commands, timeout=30)

@@ -10,7 +10,7 @@ import aiohttp
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import clean_env, run_bot
+from tests.support.process import clean_env, fakes_env, run_bot
 
 
 def free_port() -> int:
@@ -20,15 +20,7 @@ def free_port() -> int:
 
 
 def bot_env(discord_fake: FakeDiscord, model_fake: FakeResponses, **extra: str) -> dict[str, str]:
-    env = {
-        "DISCORD_TOKEN": discord_fake.token,
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_BASE_URL": model_fake.base_url,
-        "FAKE_DISCORD_API": discord_fake.base_url,
-        "FAKE_DISCORD_GATEWAY": discord_fake.gateway_url,
-        "BOT_LOG_FORMAT": "json",
-    }
-    return clean_env(**{**env, **extra})
+    return fakes_env(discord_fake, model_fake, **{"BOT_LOG_FORMAT": "json", **extra})
 
 
 async def test_the_bot_serves_health_metrics_and_chat_and_stops_cleanly(tmp_path):

@@ -9,7 +9,7 @@ import time
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import clean_env, run_bot
+from tests.support.process import fakes_env, run_bot
 
 IDENTIFY = 2
 
@@ -21,12 +21,9 @@ def identifies(fake: FakeDiscord) -> int:
 async def test_a_reply_left_writing_by_a_kill_is_finished_soon_after_the_restart(tmp_path):
     async with FakeDiscord() as discord_fake, FakeResponses() as model_fake:
         model_fake.default = Script(text=" ".join(f"w{i}" for i in range(2000)), rate=20)
-        env = clean_env(
-            DISCORD_TOKEN=discord_fake.token,
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=model_fake.base_url,
-            FAKE_DISCORD_API=discord_fake.base_url,
-            FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
+        env = fakes_env(
+            discord_fake,
+            model_fake,
             BOT_DATA_DIR=str(tmp_path),
             BOT_LOG_FORMAT="json",
         )

@@ -9,7 +9,7 @@ import time
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.responses_api import FakeResponses, Script
-from tests.support.process import clean_env, run_bot
+from tests.support.process import fakes_env, run_bot
 
 
 async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(tmp_path):
@@ -22,12 +22,9 @@ async def test_sigterm_mid_stream_interrupts_visibly_closes_stream_and_exits_0(t
                 else Script(text=long_text, rate=20)
             )
         )
-        env = clean_env(
-            DISCORD_TOKEN=discord_fake.token,
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=model_fake.base_url,
-            FAKE_DISCORD_API=discord_fake.base_url,
-            FAKE_DISCORD_GATEWAY=discord_fake.gateway_url,
+        env = fakes_env(
+            discord_fake,
+            model_fake,
             BOT_SHUTDOWN_GRACE="2",
             BOT_DATA_DIR=str(tmp_path),
         )
