@@ -163,9 +163,10 @@ class Settings(commands.Cog):
             str(interaction.guild_id), rule, target, str(target_id), by=str(interaction.user.id)
         )
         changed = await self.bot.app.access.change(entry, add=add)
-        verb = ("added to" if add else "removed from") if changed else "already not on"
-        if add and not changed:
-            verb = "already on"
+        if changed:
+            verb = "added to" if add else "removed from"
+        else:
+            verb = "already on" if add else "already not on"
         await interaction.response.send_message(
             f"✅ {admin.mention(entry)} {verb} the {rule} list.",
             ephemeral=True,
