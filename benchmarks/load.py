@@ -125,22 +125,22 @@ def uncovered_waits(
     A typing call shows the indicator for TYPING_SHOWS s, or until the bot posts in that
     channel (Discord clears it then).
     """
+    typing: dict[int | None, list[float]] = {}
+    for c in discord_fake.calls:
+        if c.method == "POST" and TYPING.fullmatch(c.path) and c.status < 300:
+            typing.setdefault(c.channel_id, []).append(c.t)
     out: list[float] = []
     for i, (channel, t0) in enumerate(zip(placed, asked, strict=False)):
-        posts = sorted(m.history[0][0] for m in discord_fake.bot_messages(channel))
-        mine = [
-            m.history[0][0]
-            for m in discord_fake.bot_messages(channel)
-            if m.content.startswith(f"r{i}w")
-        ]
+        messages = discord_fake.bot_messages(channel)
+        posts = sorted(m.history[0][0] for m in messages)
+        mine = [m.history[0][0] for m in messages if m.content.startswith(f"r{i}w")]
         if not mine:
             continue
         shown = min(mine)
-        spans = []
-        for c in discord_fake.calls:
-            if c.method == "POST" and c.path == f"/channels/{channel}/typing" and c.status < 300:
-                end = min([c.t + TYPING_SHOWS, *(p for p in posts if p > c.t)])
-                spans.append((c.t, end))
+        spans = [
+            (t, min([t + TYPING_SHOWS, *(p for p in posts if p > t)]))
+            for t in typing.get(channel, [])
+        ]
         covered, at = 0.0, t0
         for span_start, span_end in sorted(spans):
             start, end = max(span_start, at), min(span_end, shown)
