@@ -58,6 +58,13 @@ async def at_prompt(child: pexpect.spawn) -> None:
     await child.expect("you> ?", async_=True)
 
 
+async def ask(child: pexpect.spawn, text: str) -> None:
+    """Send ``text`` at the prompt; wait for the reply's latency line and the next prompt."""
+    child.sendline(text)
+    await shows(child, LATENCY)
+    await at_prompt(child)
+
+
 async def shows(child: pexpect.spawn, pattern: str | re.Pattern[str]) -> str:
     """Wait until the screen text (control sequences removed) matches ``pattern``.
 

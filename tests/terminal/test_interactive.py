@@ -9,7 +9,7 @@ import pexpect
 
 from tests.fakes.responses_api import FakeResponses, Script
 from tests.fakes.responses_api.script import pause
-from tests.support.terminal import COUNTER, LATENCY, at_prompt, chat_env, shows, terminal
+from tests.support.terminal import COUNTER, LATENCY, ask, at_prompt, chat_env, shows, terminal
 
 
 async def test_reply_streams_in_order_then_the_latency_line(model_fake: FakeResponses, tmp_path):
@@ -38,18 +38,12 @@ async def test_history_then_clear_forgets_it(model_fake: FakeResponses, tmp_path
     model_fake.queue(Script(text="Paris."), Script(text="About 2 million."), Script(text="Hm?"))
     with terminal(chat_env(model_fake, tmp_path), cwd=tmp_path) as child:
         await at_prompt(child)
-        child.sendline("capital of France?")
-        await shows(child, LATENCY)
-        await at_prompt(child)
-        child.sendline("how many people live there?")
-        await shows(child, LATENCY)
-        await at_prompt(child)
+        await ask(child, "capital of France?")
+        await ask(child, "how many people live there?")
         child.sendline("/clear")
         await shows(child, "forgotten")
         await at_prompt(child)
-        child.sendline("and there?")
-        await shows(child, LATENCY)
-        await at_prompt(child)
+        await ask(child, "and there?")
     second, third = model_fake.requests[1], model_fake.requests[2]
     assert second.user_texts == ["capital of France?", "how many people live there?"]
     assert "Paris." in json.dumps(second.body["input"])
@@ -60,12 +54,8 @@ async def test_export_markdown_and_json(model_fake: FakeResponses, tmp_path):
     model_fake.queue(Script(text="Four."), Script(text="Five."))
     with terminal(chat_env(model_fake, tmp_path), "--model", "m-one", cwd=tmp_path) as child:
         await at_prompt(child)
-        child.sendline("2+2?")
-        await shows(child, LATENCY)
-        await at_prompt(child)
-        child.sendline("2+3?")
-        await shows(child, LATENCY)
-        await at_prompt(child)
+        await ask(child, "2+2?")
+        await ask(child, "2+3?")
         child.sendline("/export chat.md")
         await shows(child, re.compile(r"saved to \S*chat\.md"))
         await at_prompt(child)
@@ -125,9 +115,7 @@ async def test_model_and_system_commands_change_the_next_request(
         child.sendline("/system Answer in French.")
         await shows(child, "system prompt set")
         await at_prompt(child)
-        child.sendline("hi")
-        await shows(child, LATENCY)
-        await at_prompt(child)
+        await ask(child, "hi")
         child.sendline("/help")
         await shows(child, "/export FILE")
         await at_prompt(child)
